@@ -1,0 +1,172 @@
+import Dispatch
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import Prometheus
+
+/// The prediction API: routes, validation, inference and instrumentation around one `ModelStore`.
+public struct PredictionService: Sendable {
+    public let configuration: APIConfiguration
+    public let metrics: APIMetrics
+    public let store: ModelStore
+    let logger: Logger
+
+    public init(configuration: APIConfiguration, metrics: APIMetrics? = nil, logger: Logger) {
+        self.configuration = configuration
+        self.metrics = metrics ?? APIMetrics(containerName: configuration.containerName)
+        self.logger = logger
+        self.store = ModelStore(path: configuration.modelPath, metrics: self.metrics, logger: logger)
+    }
+
+    /// Builds the router; every route is instrumented by `RequestMetricsMiddleware`.
+    public func makeRouter() -> Router<BasicRequestContext> {
+        let router = Router()
+        router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
+        router.get("/") { _, _ in
+            json(.ok, #"{"name":"Vigil prediction API","docs":"/docs","openapi":"/openapi.json","health":"/health","metrics":"/metrics"}"#)
+        }
+        router.post("/predict") { request, _ in try await predict(request) }
+        router.post("/predict/batch") { request, _ in try await predictBatch(request) }
+        router.get("/health") { _, _ in health() }
+        router.get("/metrics") { _, _ in
+            var headers = HTTPFields()
+            headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: metrics.render())))
+        }
+        router.get("/openapi.json") { _, _ in json(.ok, OpenAPIDocument.json) }
+        router.get("/docs") { _, _ in
+            var headers = HTTPFields()
+            headers[.contentType] = "text/html; charset=utf-8"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: DocsPage.html)))
+        }
+        router.post("/-/reload") { _, _ in try reload() }
+        return router
+    }
+
+    /// A Hummingbird application serving the API on the configured address.
+    public func makeApplication() -> some ApplicationProtocol {
+        Application(
+            router: makeRouter(),
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "vigil"),
+            logger: logger
+        )
+    }
+
+    // MARK: - Handlers
+
+    func predict(_ request: Request) async throws -> Response {
+        let body = try await decodeBody(request)
+        let patient: PatientFeatures
+        switch PredictionRequest.patient(from: body, at: [.key("body")]) {
+        case .success(let p): patient = p
+        case .failure(let failure): throw APIError.validation(failure.issues)
+        }
+        let model = try loadedModel()
+        let start = DispatchTime.now().uptimeNanoseconds
+        let probability = model.probability(patient)
+        metrics.inferenceDuration.record(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        let outcome: Outcome = probability >= model.threshold ? .diabetic : .nonDiabetic
+        metrics.recordPredictions(CollectionOfOne(outcome))
+        return json(.ok, "{" + resultMembers(probability: probability, outcome: outcome) + ",\"model_version\":\(JSONText.quoted(model.artifact.modelVersion))}")
+    }
+
+    func predictBatch(_ request: Request) async throws -> Response {
+        let body = try await decodeBody(request)
+        let patients: [PatientFeatures]
+        switch PredictionRequest.batch(from: body, limit: configuration.batchLimit) {
+        case .success(let p): patients = p
+        case .failure(let failure): throw APIError.validation(failure.issues)
+        }
+        let model = try loadedModel()
+        let start = DispatchTime.now().uptimeNanoseconds
+        let probabilities = patients.map(model.probability)
+        metrics.inferenceDuration.record(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        let outcomes = probabilities.map { $0 >= model.threshold ? Outcome.diabetic : .nonDiabetic }
+        metrics.recordPredictions(outcomes)
+        var text = "{\"predictions\":["
+        text.reserveCapacity(80 * patients.count + 64)
+        for (i, (probability, outcome)) in zip(probabilities, outcomes).enumerated() {
+            if i > 0 { text += "," }
+            text += "{" + resultMembers(probability: probability, outcome: outcome) + "}"
+        }
+        text += "],\"count\":\(patients.count),\"model_version\":\(JSONText.quoted(model.artifact.modelVersion))}"
+        return json(.ok, text)
+    }
+
+    func health() -> Response {
+        if let model = store.current {
+            return json(.ok, "{\"status\":\"ok\",\"model_loaded\":true,\"model_version\":\(JSONText.quoted(model.artifact.modelVersion))}")
+        }
+        let reason = store.lastError.map { JSONText.quoted($0.message) } ?? "null"
+        return json(.serviceUnavailable, "{\"status\":\"unavailable\",\"model_loaded\":false,\"model_version\":null,\"error\":\(reason)}")
+    }
+
+    func reload() throws -> Response {
+        switch store.reload() {
+        case .success(let model):
+            return json(.ok, "{\"status\":\"ok\",\"model_version\":\(JSONText.quoted(model.modelVersion))}")
+        case .failure(let error):
+            let serving = store.current.map { JSONText.quoted($0.artifact.modelVersion) } ?? "null"
+            var apiError = APIError(.reloadFailed, .internalServerError, "")
+            apiError.detailJSON = "{\"message\":\(JSONText.quoted(error.message)),\"serving_model_version\":\(serving)}"
+            throw apiError
+        }
+    }
+
+    // MARK: - Helpers
+
+    private func loadedModel() throws -> CompiledModel {
+        guard let model = store.current else {
+            throw APIError(.modelNotLoaded, .serviceUnavailable, "Model not loaded")
+        }
+        return model
+    }
+
+    /// Checks the media type, enforces the size limit and parses JSON; each failure has its own status.
+    private func decodeBody(_ request: Request) async throws -> JSONValue {
+        if let contentType = request.headers[.contentType] {
+            let mediaType = contentType.split(separator: ";", maxSplits: 1)[0].trimmingCharacters(in: .whitespaces).lowercased()
+            guard mediaType == "application/json" || (mediaType.hasPrefix("application/") && mediaType.hasSuffix("+json")) else {
+                throw APIError(.unsupportedMediaType, .unsupportedMediaType, "Content-Type must be application/json, got \(mediaType)")
+            }
+        }
+        if let declared = request.headers[.contentLength].flatMap(Int.init), declared > configuration.bodySizeLimit {
+            throw APIError(.payloadTooLarge, .contentTooLarge, "Request body of \(declared) bytes is larger than the limit of \(configuration.bodySizeLimit) bytes")
+        }
+        var request = request
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.collectBody(upTo: configuration.bodySizeLimit)
+        } catch is NIOTooManyBytesError {
+            throw APIError(.payloadTooLarge, .contentTooLarge, "Request body is larger than the limit of \(configuration.bodySizeLimit) bytes")
+        }
+        guard buffer.readableBytes > 0 else {
+            throw APIError(.invalidJSON, .badRequest, "Request body is empty; expected JSON")
+        }
+        do {
+            return try JSONDecoder().decode(JSONValue.self, from: Data(buffer.readableBytesView))
+        } catch {
+            throw APIError(.invalidJSON, .badRequest, "Malformed JSON: \(Self.describeJSONError(error))")
+        }
+    }
+
+    static func describeJSONError(_ error: any Error) -> String {
+        if case DecodingError.dataCorrupted(let context) = error {
+            let underlying = (context.underlyingError as? NSError)?.userInfo[NSDebugDescriptionErrorKey] as? String
+            return underlying ?? context.debugDescription
+        }
+        return "\(error)"
+    }
+
+    private func resultMembers(probability: Double, outcome: Outcome) -> String {
+        let rounded = (probability * 10_000).rounded() / 10_000
+        return "\"prediction\":\(outcome == .diabetic ? 1 : 0),\"outcome\":\"\(outcome.rawValue)\",\"probability\":\(JSONText.number(rounded))"
+    }
+}
+
+func json(_ status: HTTPResponse.Status, _ text: String) -> Response {
+    var headers = HTTPFields()
+    headers[.contentType] = "application/json"
+    return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
+}

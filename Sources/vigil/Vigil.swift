@@ -1,0 +1,15 @@
+import ArgumentParser
+
+@main
+struct Vigil: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "vigil",
+        abstract: "An ML prediction API that monitors itself like Prometheus does, in one binary.",
+        version: VigilVersion.current,
+        subcommands: [Serve.self, Train.self]
+    )
+}
+
+enum VigilVersion {
+    static let current = "0.1.0"
+}
