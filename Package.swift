@@ -34,7 +34,9 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // Storage vocabulary (labels, samples, matchers) and, later, the SQLite store.
-        .target(name: "TSDB", swiftSettings: swiftSettings),
+        .target(name: "TSDB", dependencies: ["CSQLite"], swiftSettings: swiftSettings),
+        // The system SQLite (Debian's libsqlite3-dev), used through its C API.
+        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", providers: [.apt(["libsqlite3-dev"])]),
         .target(name: "Scraper", dependencies: ["TSDB", "Yams"], swiftSettings: swiftSettings),
         .target(name: "PromQL", dependencies: ["TSDB"], swiftSettings: swiftSettings),
         .target(name: "Rules", dependencies: ["PromQL", "Yams"], swiftSettings: swiftSettings),
@@ -69,6 +71,7 @@ let package = Package(
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "TSDBTests", dependencies: ["TSDB"], swiftSettings: swiftSettings),
         // Runs the built `vigil` binary as a user would: train, serve, signals.
         .testTarget(name: "VigilCLITests", dependencies: ["vigil"], swiftSettings: swiftSettings),
     ]

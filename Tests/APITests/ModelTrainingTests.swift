@@ -27,7 +27,7 @@ import Testing
         #expect(metrics.cvROCAUC >= 0.83)
         #expect(metrics.holdoutAccuracy >= 0.75)
         #expect(metrics.holdoutROCAUC >= 0.82)
-        #expect(metrics.cvFolds == 5)
+        #expect(metrics.cvFolds == 5 && metrics.cvRepeats == 10)
     }
 
     @Test func differentSeedChangesTheSplitButNotTheQuality() throws {

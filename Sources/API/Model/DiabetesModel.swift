@@ -43,6 +43,7 @@ public struct DiabetesModel: Sendable, Codable, Equatable {
         public var holdoutAccuracy: Double
         public var holdoutROCAUC: Double
         public var cvFolds: Int
+        public var cvRepeats: Int
         public var cvAccuracy: Double
         public var cvROCAUC: Double
         public var cvAccuracyStd: Double
@@ -52,6 +53,7 @@ public struct DiabetesModel: Sendable, Codable, Equatable {
             case holdoutAccuracy = "holdout_accuracy"
             case holdoutROCAUC = "holdout_roc_auc"
             case cvFolds = "cv_folds"
+            case cvRepeats = "cv_repeats"
             case cvAccuracy = "cv_accuracy"
             case cvROCAUC = "cv_roc_auc"
             case cvAccuracyStd = "cv_accuracy_std"

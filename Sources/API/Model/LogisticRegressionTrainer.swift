@@ -10,13 +10,16 @@ public struct LogisticRegressionTrainer: Sendable {
     public var seed: UInt64
     public var testFraction: Double
     public var folds: Int
+    /// Cross-validation is repeated over this many shuffles and averaged, which steadies the estimate.
+    public var repeats: Int
     public var threshold: Double
 
-    public init(regularizationC: Double = 1.0, seed: UInt64 = 42, testFraction: Double = 0.2, folds: Int = 5, threshold: Double = 0.5) {
+    public init(regularizationC: Double = 1.0, seed: UInt64 = 42, testFraction: Double = 0.2, folds: Int = 5, repeats: Int = 10, threshold: Double = 0.5) {
         self.regularizationC = regularizationC
         self.seed = seed
         self.testFraction = testFraction
         self.folds = folds
+        self.repeats = repeats
         self.threshold = threshold
     }
 
@@ -43,13 +46,17 @@ public struct LogisticRegressionTrainer: Sendable {
 
         var cvAccuracies: [Double] = []
         var cvAUCs: [Double] = []
-        for fold in stratifiedFolds(data.outcomes, count: folds, using: &generator) {
-            let held = Set(fold)
-            let rest = data.outcomes.indices.filter { !held.contains($0) }
-            let foldFit = try self.fit(data.subset(rest))
-            let scores = evaluate(foldFit, on: data.subset(fold))
-            cvAccuracies.append(scores.accuracy)
-            cvAUCs.append(scores.auc)
+        for _ in 0..<repeats {
+            var accuracies: [Double] = [], aucs: [Double] = []
+            for fold in stratifiedFolds(data.outcomes, count: folds, using: &generator) {
+                let held = Set(fold)
+                let rest = data.outcomes.indices.filter { !held.contains($0) }
+                let scores = evaluate(try self.fit(data.subset(rest)), on: data.subset(fold))
+                accuracies.append(scores.accuracy)
+                aucs.append(scores.auc)
+            }
+            cvAccuracies.append(mean(accuracies))
+            cvAUCs.append(mean(aucs))
         }
 
         var model = DiabetesModel(
@@ -66,7 +73,7 @@ public struct LogisticRegressionTrainer: Sendable {
                 seed: seed, regularizationC: regularizationC, solver: "newton"
             ),
             metrics: .init(
-                holdoutAccuracy: holdout.accuracy, holdoutROCAUC: holdout.auc, cvFolds: folds,
+                holdoutAccuracy: holdout.accuracy, holdoutROCAUC: holdout.auc, cvFolds: folds, cvRepeats: repeats,
                 cvAccuracy: mean(cvAccuracies), cvROCAUC: mean(cvAUCs),
                 cvAccuracyStd: standardDeviation(cvAccuracies), cvROCAUCStd: standardDeviation(cvAUCs)
             )
@@ -251,7 +258,7 @@ extension DiabetesModel {
             zeroAsMissing: PatientFeatures.names.filter { PatientFeatures.zeroMeansMissing.contains($0) },
             medians: medians, means: means, scales: scales, coefficients: coefficients, intercept: intercept, threshold: 0.5,
             training: .init(dataset: "", rows: 0, trainRows: 0, testRows: 0, seed: 0, regularizationC: 0, solver: ""),
-            metrics: .init(holdoutAccuracy: 0, holdoutROCAUC: 0, cvFolds: 0, cvAccuracy: 0, cvROCAUC: 0, cvAccuracyStd: 0, cvROCAUCStd: 0)
+            metrics: .init(holdoutAccuracy: 0, holdoutROCAUC: 0, cvFolds: 0, cvRepeats: 0, cvAccuracy: 0, cvROCAUC: 0, cvAccuracyStd: 0, cvROCAUCStd: 0)
         )
     }
 }

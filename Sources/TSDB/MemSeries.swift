@@ -1,0 +1,159 @@
+/// A series as the store holds it in memory: its labels, open head chunk and bounds.
+struct MemSeries {
+    let ref: SeriesRef
+    let labels: Labels
+    /// The open chunk; cut and persisted when it holds `TimeSeriesStore.samplesPerChunk` samples.
+    var head = XORChunk()
+    /// Closed chunks, kept here only by a store without a database file.
+    var closed: [XORChunk] = []
+    var firstT: Timestamp = .max
+    var lastT: Timestamp = .min
+    var lastValueBits: UInt64 = 0
+    /// Newest timestamp held by this series' chunks on disk.
+    var persistedMaxT: Timestamp = .min
+    /// The head changed since the last checkpoint wrote it.
+    var headDirty = false
+
+    init(ref: SeriesRef, labels: Labels) {
+        self.ref = ref
+        self.labels = labels
+    }
+
+    enum AppendOutcome {
+        case appended(cut: XORChunk?)
+        case outOfOrder
+        case duplicateTimestamp
+        case repeated
+    }
+
+    /// Appends to the head, cutting it first when full; the cut chunk is returned for persisting.
+    mutating func append(t: Timestamp, v: Double, chunkSize: Int) -> AppendOutcome {
+        if t < lastT { return .outOfOrder }
+        if t == lastT {
+            // The same sample again is harmless (a retried scrape); another value at the same time is an error.
+            return v.bitPattern == lastValueBits ? .repeated : .duplicateTimestamp
+        }
+        var cut: XORChunk?
+        if head.count >= chunkSize {
+            cut = head
+            head = XORChunk()
+        }
+        head.append(t: t, v: v)
+        headDirty = true
+        if firstT == .max { firstT = t }
+        lastT = t
+        lastValueBits = v.bitPattern
+        return .appended(cut: cut)
+    }
+
+    /// Samples in [mint, maxt] from the chunks held in memory, in time order.
+    func memorySamples(mint: Timestamp, maxt: Timestamp, into samples: inout [Sample]) {
+        for chunk in closed + [head] {
+            guard let low = chunk.minTime, let high = chunk.maxTime, high >= mint, low <= maxt else { continue }
+            for sample in chunk where sample.t >= mint && sample.t <= maxt {
+                samples.append(sample)
+            }
+        }
+    }
+}
+
+/// Series by reference: references are dense, so a slot array beats a hash map on the append path.
+struct SeriesTable {
+    private var slots: [MemSeries?] = [nil]
+    private(set) var count = 0
+
+    subscript(ref: SeriesRef) -> MemSeries? {
+        get { ref > 0 && Int(ref) < slots.count ? slots[Int(ref)] : nil }
+        _modify {
+            precondition(ref > 0 && Int(ref) < slots.count, "unknown series reference \(ref)")
+            yield &slots[Int(ref)]
+        }
+    }
+
+    mutating func insert(_ memSeries: MemSeries) {
+        let index = Int(memSeries.ref)
+        if index >= slots.count { slots.append(contentsOf: repeatElement(nil, count: index - slots.count + 1)) }
+        if slots[index] == nil { count += 1 }
+        slots[index] = memSeries
+    }
+
+    mutating func remove(_ ref: SeriesRef) {
+        guard self[ref] != nil else { return }
+        slots[Int(ref)] = nil
+        count -= 1
+    }
+
+    mutating func removeAll() {
+        slots = [nil]
+        count = 0
+    }
+
+    var values: [MemSeries] { slots.compactMap { $0 } }
+    var refs: [SeriesRef] { slots.indices.filter { slots[$0] != nil }.map { SeriesRef($0) } }
+
+    /// Calls `body` on every series in place.
+    mutating func mutateAll(_ body: (inout MemSeries) -> Void) {
+        for index in slots.indices where slots[index] != nil { body(&slots[index]!) }
+    }
+}
+
+/// The inverted index: label name → value → series references, ascending.
+struct Postings {
+    private(set) var byName: [String: [String: [SeriesRef]]] = [:]
+
+    mutating func add(_ ref: SeriesRef, _ labels: Labels) {
+        for label in labels {
+            // References only grow, so appending keeps each list sorted.
+            byName[label.name, default: [:]][label.value, default: []].append(ref)
+        }
+    }
+
+    mutating func remove(_ refs: Set<SeriesRef>, _ labels: [Labels]) {
+        for series in labels {
+            for label in series {
+                byName[label.name]?[label.value]?.removeAll { refs.contains($0) }
+                if byName[label.name]?[label.value]?.isEmpty == true { byName[label.name]?[label.value] = nil }
+                if byName[label.name]?.isEmpty == true { byName[label.name] = nil }
+            }
+        }
+    }
+
+    /// Series that can match, using the matchers that need the label to be present; nil means "every series".
+    ///
+    /// Matchers that also match an absent label (`a!="x"`, `a=~".*"`) cannot narrow the set by postings;
+    /// the caller checks them against each candidate's labels.
+    func candidates(_ matchers: [Matcher]) -> [SeriesRef]? {
+        var result: [SeriesRef]?
+        for matcher in matchers where !matcher.matchesEmpty {
+            let values = byName[matcher.name] ?? [:]
+            var refs: [SeriesRef]
+            if matcher.type == .equal {
+                refs = values[matcher.value] ?? []
+            } else {
+                var union: [SeriesRef] = []
+                for (value, list) in values where matcher.matches(value) { union += list }
+                refs = union.sorted()
+            }
+            result = result.map { intersect($0, refs) } ?? refs
+            if result?.isEmpty == true { return [] }
+        }
+        return result
+    }
+
+    private func intersect(_ a: [SeriesRef], _ b: [SeriesRef]) -> [SeriesRef] {
+        var i = 0, j = 0
+        var out: [SeriesRef] = []
+        while i < a.count && j < b.count {
+            if a[i] == b[j] {
+                out.append(a[i])
+                i += 1
+                j += 1
+            } else if a[i] < b[j] {
+                i += 1
+            } else {
+                j += 1
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,134 @@
+/// Rebuilding the head on open, checkpoints and closing.
+extension TimeSeriesStore {
+    /// Rebuilds the in-memory state from the database: series, head snapshots, then the log after the snapshot.
+    func loadFromDisk() throws(StorageError) {
+        guard let state = database else { return }
+        let db = state.database
+        series.removeAll()
+        refsByLabels = [:]
+        postings = Postings()
+        metadataByMetric = [:]
+        maxTime = .min
+
+        let seriesRows = try db.prepare("SELECT id, labels FROM series ORDER BY id")
+        var highest: SeriesRef = 0
+        while try seriesRows.step() {
+            let ref = seriesRows.int64(0)
+            guard let labels = Labels(key: seriesRows.blob(1)) else {
+                throw StorageError(code: 0, message: "series \(ref) has a corrupt label key")
+            }
+            series.insert(MemSeries(ref: ref, labels: labels))
+            refsByLabels[labels] = ref
+            postings.add(ref, labels)
+            highest = max(highest, ref)
+        }
+        nextRef = highest + 1
+
+        let bounds = try db.prepare("SELECT series_id, min(min_t), max(max_t), count(*), sum(n) FROM chunks GROUP BY series_id")
+        persistedChunks = 0
+        persistedSamples = 0
+        while try bounds.step() {
+            let ref = bounds.int64(0)
+            persistedChunks += Int(bounds.int64(3))
+            persistedSamples += Int(bounds.int64(4))
+            guard series[ref] != nil else { continue }
+            let maxT = bounds.int64(2)
+            series[ref]!.firstT = bounds.int64(1)
+            series[ref]!.lastT = maxT
+            series[ref]!.persistedMaxT = maxT
+            // The newest chunk's last value decides whether a sample at the same time is a repeat.
+            maxTime = max(maxTime, maxT)
+        }
+        try restoreLastValues()
+
+        let heads = try db.prepare("SELECT series_id, data FROM head_chunks")
+        while try heads.step() {
+            let ref = heads.int64(0)
+            guard let memSeries = series[ref] else { continue }
+            let chunk: XORChunk
+            do { chunk = try XORChunk(bytes: heads.blob(1)) } catch {
+                throw StorageError(code: 0, message: "corrupt head chunk of series \(ref): \(error)")
+            }
+            // A snapshot taken before its chunk was cut and persisted is stale: its samples are on disk.
+            guard let minT = chunk.minTime, let maxT = chunk.maxTime, minT > memSeries.persistedMaxT else { continue }
+            series[ref]!.head = chunk
+            if series[ref]!.firstT == .max { series[ref]!.firstT = minT }
+            series[ref]!.lastT = maxT
+            series[ref]!.lastValueBits = chunk.lastValue?.bitPattern ?? 0
+            maxTime = max(maxTime, maxT)
+        }
+
+        let checkpointSequence = try db.scalar("SELECT value FROM meta WHERE key = 'checkpoint_seq'") ?? 0
+        let log = try db.prepare("SELECT seq, data FROM head_log WHERE seq > ? ORDER BY seq")
+        log.bind(1, checkpointSequence)
+        var cut: [(ref: SeriesRef, chunk: XORChunk)] = []
+        var replayed = 0
+        while try log.step() {
+            guard let samples = SampleLogRecord.decode(log.blob(1)) else {
+                throw StorageError(code: 0, message: "head log record \(log.int64(0)) is corrupt")
+            }
+            for sample in samples where series[sample.ref] != nil {
+                // Samples already in a persisted chunk or the snapshot come back as out-of-order and are skipped.
+                if case .appended(let cutChunk) = series[sample.ref]!.append(t: sample.t, v: sample.v, chunkSize: Self.samplesPerChunk) {
+                    if let cutChunk { cut.append((sample.ref, cutChunk)) }
+                    maxTime = max(maxTime, sample.t)
+                    replayed += 1
+                }
+            }
+        }
+        if !cut.isEmpty {
+            try db.transaction { () throws(StorageError) in try state.writeChunks(cut) }
+            for (ref, chunk) in cut { series[ref]?.persistedMaxT = chunk.maxTime ?? .min }
+            persistedChunks += cut.count
+            persistedSamples += cut.reduce(0) { $0 + $1.chunk.count }
+        }
+        if replayed > 0 || !cut.isEmpty { try checkpoint() }
+
+        let metadataRows = try db.prepare("SELECT metric, type, help, unit FROM metadata")
+        while try metadataRows.step() {
+            metadataByMetric[metadataRows.string(0)] = MetricMetadata(type: metadataRows.string(1), help: metadataRows.string(2), unit: metadataRows.string(3))
+        }
+    }
+
+    /// Reads each series' newest persisted value, so a repeated sample at the same timestamp is recognised after a restart.
+    private func restoreLastValues() throws(StorageError) {
+        guard let db = database?.database else { return }
+        let newest = try db.prepare("SELECT series_id, data FROM chunks WHERE (series_id, min_t) IN (SELECT series_id, max(min_t) FROM chunks GROUP BY series_id)")
+        while try newest.step() {
+            let ref = newest.int64(0)
+            guard series[ref] != nil, let chunk = try? XORChunk(bytes: newest.blob(1)) else { continue }
+            series[ref]!.lastValueBits = chunk.lastValue?.bitPattern ?? 0
+        }
+    }
+
+    /// Writes every changed head to the snapshot table and truncates the log.
+    public func checkpoint() throws(StorageError) {
+        guard let database else { return }
+        var heads: [(ref: SeriesRef, chunk: XORChunk)] = []
+        series.mutateAll { memSeries in
+            guard memSeries.headDirty else { return }
+            heads.append((memSeries.ref, memSeries.head))
+            memSeries.headDirty = false
+        }
+        try database.checkpoint(heads: heads, maxTime: maxTime)
+    }
+
+    /// Checkpoints and closes the database; the store must not be used afterwards.
+    public func close() throws(StorageError) {
+        try checkpoint()
+        // Hand the pages the emptied log occupied back to the file system.
+        try? database?.database.execute("PRAGMA incremental_vacuum")
+        try? database?.database.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        database?.database.close()
+        database = nil
+    }
+}
+
+extension XORChunk {
+    /// The newest value in the chunk.
+    var lastValue: Double? {
+        var last: Double?
+        for sample in self { last = sample.v }
+        return last
+    }
+}

@@ -1,0 +1,214 @@
+import Foundation
+
+/// The time-series store: an in-memory head over an optional SQLite file.
+///
+/// Each series keeps its newest samples in an open Gorilla chunk; full chunks are written to
+/// SQLite as BLOBs keyed by (series, min time). Every commit also writes its samples to a head
+/// log in the same transaction, so a committed sample survives `kill -9`; on open the head is
+/// rebuilt from the last checkpoint plus the log. Without a path the store keeps everything in
+/// memory (tests and offline rule evaluation).
+public actor TimeSeriesStore: Appender, Querier {
+    public static let samplesPerChunk = 120
+
+    public struct Options: Sendable {
+        /// Chunks whose newest sample is older than this, relative to the newest sample in the store, are dropped.
+        public var retentionMillis: Int64?
+        /// The database is trimmed, oldest chunks first, to stay under this many bytes.
+        public var retentionBytes: Int64?
+        /// Samples logged since the last checkpoint before the head is checkpointed again.
+        public var checkpointEverySamples: Int
+
+        public init(retentionMillis: Int64? = 15 * 24 * 3_600_000, retentionBytes: Int64? = nil, checkpointEverySamples: Int = 200_000) {
+            self.retentionMillis = retentionMillis
+            self.retentionBytes = retentionBytes
+            self.checkpointEverySamples = checkpointEverySamples
+        }
+    }
+
+    let options: Options
+    var database: PersistentState?
+    var series = SeriesTable()
+    var refsByLabels: [Labels: SeriesRef] = [:]
+    var postings = Postings()
+    var nextRef: SeriesRef = 1
+    var metadataByMetric: [String: MetricMetadata] = [:]
+    var persistedChunks = 0
+    var persistedSamples = 0
+    var maxTime: Timestamp = .min
+    /// Lifetime counters for Vigil's own metrics.
+    public internal(set) var totals = Totals()
+
+    public struct Totals: Sendable, Equatable {
+        public var samplesAppended = 0
+        public var outOfOrder = 0
+        public var duplicateTimestamp = 0
+        public var commits = 0
+        public var commitFailures = 0
+        public var chunksDeletedByRetention = 0
+    }
+
+    /// A store kept in memory only.
+    public init(options: Options = Options()) {
+        self.options = options
+    }
+
+    /// Opens (or creates) the database at `path` and rebuilds the head from it.
+    public init(path: String, options: Options = Options()) async throws(StorageError) {
+        self.options = options
+        let state = try PersistentState(path: path)
+        self.database = state
+        try loadFromDisk()
+    }
+
+    // MARK: - Appending
+
+    public func commit(_ batch: AppendBatch) throws(StorageError) -> CommitResult {
+        var result = CommitResult()
+        var created: [MemSeries] = []
+        result.newRefs.reserveCapacity(batch.new.count)
+        for sample in batch.new {
+            if let ref = refsByLabels[sample.labels] {
+                result.newRefs.append(ref)
+            } else {
+                let ref = nextRef
+                nextRef += 1
+                let memSeries = MemSeries(ref: ref, labels: sample.labels)
+                series.insert(memSeries)
+                refsByLabels[sample.labels] = ref
+                postings.add(ref, sample.labels)
+                created.append(memSeries)
+                result.newRefs.append(ref)
+            }
+        }
+        result.seriesCreated = created.count
+        var record = SampleLogRecord()
+        var cut: [(ref: SeriesRef, chunk: XORChunk)] = []
+        for sample in batch.known {
+            apply(sample.ref, sample.t, sample.v, &result, &record, &cut)
+        }
+        for (sample, ref) in zip(batch.new, result.newRefs) {
+            apply(ref, sample.t, sample.v, &result, &record, &cut)
+        }
+        totals.commits += 1
+        totals.outOfOrder += result.outOfOrder
+        totals.duplicateTimestamp += result.duplicateTimestamp
+        if let database {
+            do {
+                try database.write(newSeries: created, cutChunks: cut, record: record)
+            } catch {
+                // Memory already holds the batch; rebuild it from what the database committed.
+                totals.commitFailures += 1
+                try? loadFromDisk()
+                throw error
+            }
+            for (ref, chunk) in cut {
+                series[ref]?.persistedMaxT = chunk.maxTime ?? .min
+            }
+            persistedChunks += cut.count
+            persistedSamples += cut.reduce(0) { $0 + $1.chunk.count }
+            if database.samplesSinceCheckpoint >= options.checkpointEverySamples {
+                try checkpoint()
+            }
+        } else {
+            for (ref, chunk) in cut { series[ref]?.closed.append(chunk) }
+        }
+        totals.samplesAppended += result.appended
+        return result
+    }
+
+    /// Appends one sample to its series' head and notes the outcome.
+    private func apply(
+        _ ref: SeriesRef, _ t: Timestamp, _ v: Double,
+        _ result: inout CommitResult, _ record: inout SampleLogRecord, _ cut: inout [(ref: SeriesRef, chunk: XORChunk)]
+    ) {
+        guard series[ref] != nil else { return }
+        switch series[ref]!.append(t: t, v: v, chunkSize: Self.samplesPerChunk) {
+        case .appended(let cutChunk):
+            if let cutChunk { cut.append((ref, cutChunk)) }
+            maxTime = max(maxTime, t)
+            record.append(ref: ref, t: t, v: v)
+            result.appended += 1
+        case .outOfOrder: result.outOfOrder += 1
+        case .duplicateTimestamp: result.duplicateTimestamp += 1
+        case .repeated: break
+        }
+    }
+
+    // MARK: - Querying
+
+    public func select(_ matchers: [Matcher], mint: Timestamp, maxt: Timestamp) throws(StorageError) -> [Series] {
+        var result: [Series] = []
+        for ref in matchingRefs(matchers) {
+            guard let memSeries = series[ref], memSeries.lastT >= mint, memSeries.firstT <= maxt else { continue }
+            var samples: [Sample] = []
+            if let database, memSeries.persistedMaxT >= mint {
+                try database.readChunks(ref: ref, mint: mint, maxt: maxt, into: &samples)
+            }
+            memSeries.memorySamples(mint: mint, maxt: maxt, into: &samples)
+            if !samples.isEmpty { result.append(Series(labels: memSeries.labels, samples: samples)) }
+        }
+        return result.sorted { $0.labels < $1.labels }
+    }
+
+    public func labelNames(matching matchers: [Matcher]) -> [String] {
+        if matchers.isEmpty { return postings.byName.keys.sorted() }
+        var names = Set<String>()
+        for ref in matchingRefs(matchers) {
+            for label in series[ref]?.labels ?? Labels() { names.insert(label.name) }
+        }
+        return names.sorted()
+    }
+
+    public func labelValues(_ name: String, matching matchers: [Matcher]) -> [String] {
+        if matchers.isEmpty { return (postings.byName[name] ?? [:]).keys.sorted() }
+        var values = Set<String>()
+        for ref in matchingRefs(matchers) {
+            if let value = series[ref]?.labels[name] { values.insert(value) }
+        }
+        return values.sorted()
+    }
+
+    /// Every series' labels that the matchers select, for `/api/v1/series`.
+    public func seriesLabels(matching matchers: [Matcher], mint: Timestamp = .min, maxt: Timestamp = .max) -> [Labels] {
+        matchingRefs(matchers).compactMap { ref in
+            guard let s = series[ref], s.lastT >= mint, s.firstT <= maxt else { return nil }
+            return s.labels
+        }.sorted()
+    }
+
+    func matchingRefs(_ matchers: [Matcher]) -> [SeriesRef] {
+        let candidates = postings.candidates(matchers) ?? series.refs
+        let residual = matchers.filter(\.matchesEmpty)
+        guard !residual.isEmpty else { return candidates }
+        return candidates.filter { ref in
+            guard let labels = series[ref]?.labels else { return false }
+            return residual.allSatisfy { $0.matches(labels) }
+        }
+    }
+
+    // MARK: - Metadata and stats
+
+    /// Records HELP/TYPE/UNIT of metrics; unchanged entries cost nothing.
+    public func setMetadata(_ entries: [String: MetricMetadata]) throws(StorageError) {
+        let changed = entries.filter { metadataByMetric[$0.key] != $0.value }
+        guard !changed.isEmpty else { return }
+        metadataByMetric.merge(changed) { $1 }
+        try database?.writeMetadata(changed)
+    }
+
+    public func metadata() -> [String: MetricMetadata] { metadataByMetric }
+
+    public func stats() -> StorageStats {
+        let headSamples = series.values.reduce(0) { $0 + $1.head.count + $1.closed.reduce(0) { $0 + $1.count } }
+        let memoryChunks = series.values.reduce(0) { $0 + $1.closed.count }
+        return StorageStats(
+            series: series.count,
+            chunks: persistedChunks + memoryChunks,
+            headChunks: series.values.filter { $0.head.count > 0 }.count,
+            samples: persistedSamples + headSamples,
+            bytesOnDisk: database?.bytesOnDisk() ?? 0,
+            minTime: series.values.map(\.firstT).min().flatMap { $0 == .max ? nil : $0 },
+            maxTime: maxTime == .min ? nil : maxTime
+        )
+    }
+}
