@@ -3,7 +3,6 @@ import PackageDescription
 
 let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
-    .enableUpcomingFeature("MemberImportVisibility"),
 ]
 
 let package = Package(
@@ -21,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         // Prediction service: model, routes, its own metrics. Depends on no monitoring module.
@@ -37,7 +37,16 @@ let package = Package(
         .target(name: "TSDB", dependencies: ["CSQLite"], swiftSettings: swiftSettings),
         // The system SQLite (Debian's libsqlite3-dev), used through its C API.
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", providers: [.apt(["libsqlite3-dev"])]),
-        .target(name: "Scraper", dependencies: ["TSDB", "Yams"], swiftSettings: swiftSettings),
+        .target(
+            name: "Scraper",
+            dependencies: [
+                "TSDB", "Yams",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(name: "PromQL", dependencies: ["TSDB"], swiftSettings: swiftSettings),
         .target(name: "Rules", dependencies: ["PromQL", "Yams"], swiftSettings: swiftSettings),
         .target(
@@ -45,6 +54,7 @@ let package = Package(
             dependencies: [
                 "Rules", "PromQL", "Scraper", "TSDB",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -72,7 +82,18 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "TSDBTests", dependencies: ["TSDB"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ScraperTests",
+            dependencies: [
+                "Scraper", "TSDB",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
         // Runs the built `vigil` binary as a user would: train, serve, signals.
-        .testTarget(name: "VigilCLITests", dependencies: ["vigil"], swiftSettings: swiftSettings),
+        .testTarget(name: "VigilCLITests", dependencies: ["vigil", "TSDB"], swiftSettings: swiftSettings),
     ]
 )

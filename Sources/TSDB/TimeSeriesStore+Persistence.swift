@@ -123,12 +123,3 @@ extension TimeSeriesStore {
         database = nil
     }
 }
-
-extension XORChunk {
-    /// The newest value in the chunk.
-    var lastValue: Double? {
-        var last: Double?
-        for sample in self { last = sample.v }
-        return last
-    }
-}

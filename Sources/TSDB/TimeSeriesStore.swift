@@ -45,6 +45,8 @@ public actor TimeSeriesStore: Appender, Querier {
         public var commits = 0
         public var commitFailures = 0
         public var chunksDeletedByRetention = 0
+
+        public init() {}
     }
 
     /// A store kept in memory only.

@@ -3,18 +3,40 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import Logging
+import Scraper
 import ServiceLifecycle
+import TSDB
 import UnixSignals
+import Web
 
-/// `vigil serve`: runs the prediction API until SIGINT or SIGTERM, draining requests in flight.
+/// `vigil serve`: the prediction API and its monitoring in one process, until SIGINT or SIGTERM.
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Serve the prediction API with its metrics.",
-        discussion: "Every flag can also be set by an environment variable: --model.path by VIGIL_MODEL_PATH, and so on. SIGHUP reloads the model."
+        abstract: "Serve the prediction API and monitor it: scrape, store, and expose metrics.",
+        discussion: """
+            Every flag can also be set by an environment variable: --model.path by VIGIL_MODEL_PATH, and so on.
+            SIGHUP, or POST /-/reload on either listener, reloads the model and the configuration; a file that \
+            fails to load is reported and the running one is kept.
+            """
     )
+
+    @Option(name: .customLong("config.file"), help: "Configuration file in Prometheus's format. Env VIGIL_CONFIG_FILE.")
+    var configFile: String = Env.value("config.file", default: "config/vigil.yml")
 
     @Option(name: .customLong("api.listen-address"), help: "Address the prediction API listens on. Env VIGIL_API_LISTEN_ADDRESS.")
     var apiListenAddress: String = Env.value("api.listen-address", default: "127.0.0.1:8002")
+
+    @Option(name: .customLong("web.listen-address"), help: "Address the monitoring listener (metrics, health, reload) listens on. Env VIGIL_WEB_LISTEN_ADDRESS.")
+    var webListenAddress: String = Env.value("web.listen-address", default: "127.0.0.1:9090")
+
+    @Option(name: .customLong("storage.path"), help: "SQLite database holding the samples. Env VIGIL_STORAGE_PATH.")
+    var storagePath: String = Env.value("storage.path", default: "data/vigil.db")
+
+    @Option(name: .customLong("storage.retention.time"), help: "How long to keep samples, e.g. 15d or 12h; 0 keeps them until the size limit. Env VIGIL_STORAGE_RETENTION_TIME.")
+    var retentionTime: String = Env.value("storage.retention.time", default: "15d")
+
+    @Option(name: .customLong("storage.retention.size"), help: "Largest size of the database, e.g. 512MB or 10GB; 0 for no limit. Env VIGIL_STORAGE_RETENTION_SIZE.")
+    var retentionSize: String = Env.value("storage.retention.size", default: "0")
 
     @Option(name: .customLong("model.path"), help: "Model artifact written by `vigil train`. Env VIGIL_MODEL_PATH.")
     var modelPath: String = Env.value("model.path", default: "models/diabetes-logreg.json")
@@ -31,44 +53,150 @@ struct Serve: AsyncParsableCommand {
         guard ListenAddress(apiListenAddress) != nil else {
             throw ValidationError("--api.listen-address must be HOST:PORT, got \(apiListenAddress)")
         }
+        guard ListenAddress(webListenAddress) != nil else {
+            throw ValidationError("--web.listen-address must be HOST:PORT, got \(webListenAddress)")
+        }
         guard bodySizeLimit > 0 else { throw ValidationError("--api.body-size-limit must be positive") }
+        do { _ = try PrometheusDuration(parsing: retentionTime) } catch {
+            throw ValidationError("--storage.retention.time: \(error)")
+        }
+        do { _ = try ByteSize(parsing: retentionSize) } catch {
+            throw ValidationError("--storage.retention.size: \(error)")
+        }
     }
 
     func run() async throws {
         logging.bootstrap()
         let logger = Logger(label: "vigil")
-        let address = ListenAddress(apiListenAddress)!
-        let configuration = APIConfiguration(
-            host: address.host, port: address.port, modelPath: URL(fileURLWithPath: modelPath),
-            bodySizeLimit: bodySizeLimit, containerName: containerName
+        let apiAddress = ListenAddress(apiListenAddress)!
+        let webAddress = ListenAddress(webListenAddress)!
+
+        let configURL = URL(fileURLWithPath: configFile)
+        let configuration: PrometheusConfiguration
+        do {
+            configuration = try loadConfiguration(file: configURL)
+        } catch {
+            logger.critical("cannot load configuration", metadata: ["file": .string(configFile), "error": .string(error.description)])
+            throw ExitCode(1)
+        }
+
+        let retentionMillis = try PrometheusDuration(parsing: retentionTime).milliseconds
+        let retentionBytes = try ByteSize(parsing: retentionSize).bytes
+        let store = try await TimeSeriesStore(path: storagePath, options: .init(
+            retentionMillis: retentionMillis > 0 ? retentionMillis : nil,
+            retentionBytes: retentionBytes > 0 ? retentionBytes : nil
+        ))
+        let stats = await store.stats()
+        logger.info("storage opened", metadata: [
+            "storage.path": .string(storagePath), "series": .stringConvertible(stats.series), "samples": .stringConvertible(stats.samples),
+        ])
+
+        let prediction = PredictionService(
+            configuration: APIConfiguration(host: apiAddress.host, port: apiAddress.port, modelPath: URL(fileURLWithPath: modelPath),
+                                            bodySizeLimit: bodySizeLimit, containerName: containerName),
+            logger: Logger(label: "vigil.api")
         )
-        let service = PredictionService(configuration: configuration, logger: Logger(label: "vigil.api"))
-        service.store.reload()
-        let api = service.makeApplication()
-        let reloader = SignalReloadService(store: service.store, logger: logger)
-        logger.info("starting", metadata: ["version": .string(VigilVersion.current), "api.listen_address": .string(address.description)])
+        prediction.store.reload()
+
+        let vigilMetrics = VigilMetrics(store: store)
+        let scrapeManager = ScrapeManager(configuration: configuration, store: store, logger: Logger(label: "vigil.scrape")) { report in
+            vigilMetrics.record(report)
+        }
+        let reloader = Reloader(configURL: configURL, model: prediction.store, scrapeManager: scrapeManager, logger: logger)
+        let monitoring = MonitoringServer(store: store, scrapeManager: scrapeManager, metrics: vigilMetrics,
+                                          logger: Logger(label: "vigil.web")) { await reloader.reload() }
+
+        logger.info("starting", metadata: [
+            "version": .string(VigilVersion.current), "api.listen_address": .string(apiAddress.description),
+            "web.listen_address": .string(webAddress.description), "config.file": .string(configFile),
+        ])
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: api), .init(service: reloader)],
+                services: [
+                    .init(service: prediction.makeApplication()),
+                    .init(service: monitoring.makeApplication(host: webAddress.host, port: webAddress.port)),
+                    .init(service: scrapeManager),
+                    .init(service: StorageMaintenance(store: store, logger: logger)),
+                    .init(service: SignalReloadService(reloader: reloader, logger: logger)),
+                ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             )
         )
         try await group.run()
+        try await store.close()
         logger.info("stopped")
     }
 }
 
-/// Reloads the model whenever the process receives SIGHUP, as Prometheus reloads its configuration.
+/// Re-reads the configuration and the model; a file that fails keeps what is running.
+actor Reloader {
+    let configURL: URL
+    let model: ModelStore
+    let scrapeManager: ScrapeManager
+    let logger: Logger
+
+    init(configURL: URL, model: ModelStore, scrapeManager: ScrapeManager, logger: Logger) {
+        self.configURL = configURL
+        self.model = model
+        self.scrapeManager = scrapeManager
+        self.logger = logger
+    }
+
+    /// Nil when everything reloaded, otherwise what failed.
+    func reload() async -> String? {
+        var failures: [String] = []
+        if case .failure(let error) = model.reload() { failures.append(error.message) }
+        do {
+            let configuration = try loadConfiguration(file: configURL)
+            await scrapeManager.apply(configuration)
+            logger.info("configuration reloaded", metadata: ["config.file": .string(configURL.path)])
+        } catch {
+            logger.error("configuration reload failed, keeping the running one", metadata: ["error": .string(error.description)])
+            failures.append(error.description)
+        }
+        return failures.isEmpty ? nil : failures.joined(separator: "; ")
+    }
+}
+
+/// Reloads on SIGHUP, as Prometheus does.
 struct SignalReloadService: Service {
-    let store: ModelStore
+    let reloader: Reloader
     let logger: Logger
 
     func run() async throws {
         let signals = await UnixSignalsSequence(trapping: .sighup)
         for await _ in signals.cancelOnGracefulShutdown() {
-            logger.info("SIGHUP received, reloading model")
-            store.reload()
+            logger.info("SIGHUP received, reloading")
+            _ = await reloader.reload()
+        }
+    }
+}
+
+/// Applies retention and checkpoints the head once a minute.
+struct StorageMaintenance: Service {
+    let store: TimeSeriesStore
+    let logger: Logger
+
+    func run() async throws {
+        try? await cancelWhenGracefulShutdown {
+            while true {
+                try await Task.sleep(for: .seconds(60))
+                await maintain()
+            }
+        }
+    }
+
+    private func maintain() async {
+        do {
+            let result = try await store.applyRetention()
+            try await store.checkpoint()
+            if result.chunksDeleted > 0 {
+                logger.info("retention applied", metadata: ["chunks_deleted": .stringConvertible(result.chunksDeleted),
+                                                             "series_deleted": .stringConvertible(result.seriesDeleted)])
+            }
+        } catch {
+            logger.error("storage maintenance failed", metadata: ["error": .string("\(error)")])
         }
     }
 }

@@ -222,7 +222,7 @@ func restoring(_ bytes: [UInt8], sourceLocation: SourceLocation = #_sourceLocati
     @Test func headerMustNameTheEncodingAndMatchTheBody() {
         var bytes = valid.bytes
         bytes[0] = 0x07
-        #expect(restoring(bytes)?.description == "bit 0: bad header: expected encoding byte 0x01, got 0x7")
+        #expect(restoring(bytes)?.description == "bit 0: bad header: expected encoding byte 0x01, got 0x07")
         bytes = valid.bytes
         bytes[2] &+= 1  // one sample more than the body holds
         #expect(restoring(bytes)?.sampleIndex == 120)

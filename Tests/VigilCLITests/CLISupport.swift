@@ -43,18 +43,38 @@ func runVigil(_ arguments: [String], environment: [String: String] = [:]) throws
     return CommandResult(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
 }
 
-/// A `vigil serve` child process on a free loopback port, with its log captured to a file.
+/// A `vigil serve` child process on free loopback ports, with its own storage, configuration and log.
+///
+/// Unless the test passes its own, the configuration scrapes the child's API and monitoring
+/// listeners every `scrapeInterval`.
 final class ServerProcess {
     let process = Process()
     let port: Int
+    let webPort: Int
+    let directory: URL
     let logURL: URL
+    var storagePath: String { directory.appendingPathComponent("vigil.db").path }
+    var configPath: String { directory.appendingPathComponent("vigil.yml").path }
 
-    init(arguments: [String], environment: [String: String] = [:]) throws {
+    init(arguments: [String], environment: [String: String] = [:], scrapeInterval: String = "1s") throws {
         port = try freePort()
-        logURL = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-serve-\(UUID().uuidString).log")
+        webPort = try freePort()
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-serve-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        logURL = directory.appendingPathComponent("serve.log")
         FileManager.default.createFile(atPath: logURL.path, contents: nil)
+        let config = """
+            global: {scrape_interval: \(scrapeInterval), scrape_timeout: 500ms, evaluation_interval: \(scrapeInterval)}
+            scrape_configs:
+              - job_name: ml-api
+                static_configs: [{targets: ["127.0.0.1:\(port)"]}]
+              - job_name: vigil
+                static_configs: [{targets: ["127.0.0.1:\(webPort)"]}]
+            """
+        try Data(config.utf8).write(to: URL(fileURLWithPath: configPath))
         process.executableURL = vigilBinary
-        process.arguments = ["serve", "--api.listen-address", "127.0.0.1:\(port)"] + arguments
+        process.arguments = ["serve", "--api.listen-address", "127.0.0.1:\(port)", "--web.listen-address", "127.0.0.1:\(webPort)",
+                             "--storage.path", storagePath, "--config.file", configPath] + arguments
         process.currentDirectoryURL = Repository.root
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let log = try FileHandle(forWritingTo: logURL)
@@ -76,12 +96,12 @@ final class ServerProcess {
         throw CLITestError("server did not listen within \(timeout): \(log)")
     }
 
-    func get(_ path: String) async throws -> (status: Int, body: String) {
-        try await request(path, method: "GET", body: nil)
+    func get(_ path: String, web: Bool = false) async throws -> (status: Int, body: String) {
+        try await request(path, method: "GET", body: nil, web: web)
     }
 
-    func request(_ path: String, method: String, body: String?) async throws -> (status: Int, body: String) {
-        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
+    func request(_ path: String, method: String, body: String?, web: Bool = false) async throws -> (status: Int, body: String) {
+        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(web ? webPort : port)\(path)")!)
         request.httpMethod = method
         if let body {
             request.httpBody = Data(body.utf8)
@@ -108,7 +128,7 @@ final class ServerProcess {
 
     deinit {
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        try? FileManager.default.removeItem(at: logURL)
+        try? FileManager.default.removeItem(at: directory)
     }
 }
 

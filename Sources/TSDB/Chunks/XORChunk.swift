@@ -12,9 +12,9 @@
 /// timestamps jitter by a few ms, which gives delta-of-deltas within ±64; 14 bits cover ±8 s of
 /// interval change, 20 bits ±8.7 min (missed scrapes), and the 64-bit escape any gap at all.
 ///
-/// A value is `0` when its bits equal the previous value's; otherwise `1` then either `0` + the
-/// XOR's meaningful bits inside the previous window, or `1` + 5 bits of leading zeros (capped at 31)
-/// + 6 bits of meaningful length (64 written as 0) + the meaningful bits, which opens a new window.
+/// A value is `0` when its bits equal the previous value's. Otherwise it is `1`, then either `0`
+/// and the XOR's meaningful bits inside the previous window, or `1` and a new window: 5 bits of
+/// leading zeros (capped at 31), 6 bits of meaningful length (64 written as 0), then the bits.
 /// Values are compared as bit patterns, so NaN payloads and -0.0 survive unchanged.
 public struct XORChunk: Sendable, Equatable, Sequence {
     /// The one encoding this type reads and writes, stored in the first header byte.
@@ -41,10 +41,13 @@ public struct XORChunk: Sendable, Equatable, Sequence {
     /// well formed. It costs one decode per restored chunk.
     public init(bytes: [UInt8]) throws(ChunkError) {
         guard bytes.count >= Self.headerSize else {
-            throw ChunkError(.badHeader, "chunk has \(bytes.count) bytes, fewer than the \(Self.headerSize)-byte header")
+            throw ChunkError(
+                .badHeader, "expected a \(Self.headerSize)-byte header, got \(bytes.count) bytes", bitOffset: 0)
         }
         guard bytes[0] == Self.encoding else {
-            throw ChunkError(.badHeader, "expected encoding byte 0x01, got 0x\(String(bytes[0], radix: 16))", bitOffset: 0)
+            let hex = String(bytes[0], radix: 16, uppercase: true)
+            throw ChunkError(
+                .badHeader, "expected encoding byte 0x01, got 0x\(hex.count == 1 ? "0" : "")\(hex)", bitOffset: 0)
         }
         let count = Int(bytes[1]) << 8 | Int(bytes[2])
         var cursor = Cursor(bytes: bytes, count: count)
@@ -55,7 +58,7 @@ public struct XORChunk: Sendable, Equatable, Sequence {
         guard cursor.reader.atZeroPadding else {
             throw ChunkError(
                 .malformed,
-                "expected zero padding after the last sample, got \(cursor.reader.remainingBits) more bits",
+                "expected only zero padding after the last sample, got \(cursor.reader.remainingBits) more bits",
                 sampleIndex: count, bitOffset: cursor.reader.bitOffset)
         }
         self.stream = BitWriter(bytes: bytes, bitCount: cursor.reader.bitOffset)
@@ -69,6 +72,9 @@ public struct XORChunk: Sendable, Equatable, Sequence {
 
     /// The last sample's timestamp.
     public var maxTime: Timestamp? { count > 0 ? state.t : nil }
+
+    /// The last sample's value, bit for bit.
+    public var lastValue: Double? { count > 0 ? Double(bitPattern: state.valueBits) : nil }
 
     public var underestimatedCount: Int { count }
 
@@ -106,13 +112,15 @@ public struct XORChunk: Sendable, Equatable, Sequence {
             stream.writeBit(false)
             return
         }
-        for (prefix, width) in DeltaOfDelta.buckets where DeltaOfDelta.fits(dod, width: width) {
-            stream.writeBits(prefix.bits, count: prefix.count)
+        for ones in 1...3 {
+            let width = DeltaOfDelta.width(afterOnes: ones)
+            guard DeltaOfDelta.fits(dod, width: width) else { continue }
+            stream.writeBits((1 << UInt64(ones + 1)) - 2, count: ones + 1)  // `ones` ones, then a zero
             stream.writeBits(UInt64(bitPattern: dod), count: width)
             return
         }
         stream.writeBits(0b1111, count: 4)
-        stream.writeBits(UInt64(bitPattern: dod), count: 64)
+        stream.writeBits(UInt64(bitPattern: dod), count: DeltaOfDelta.width(afterOnes: 4))
     }
 
     private mutating func writeValue(_ bits: UInt64) {
@@ -142,7 +150,9 @@ public struct XORChunk: Sendable, Equatable, Sequence {
         }
     }
 
-    /// Decodes every sample, reporting where the stream is broken if it is.
+    /// Decodes every sample, throwing the sample and bit where the stream breaks.
+    ///
+    /// `init(bytes:)` has already checked the stream, so this throws only if that invariant broke.
     public func decodeAll() throws(ChunkError) -> [Sample] {
         var cursor = Cursor(bytes: stream.bytes, count: count)
         var samples: [Sample] = []
@@ -216,11 +226,6 @@ private struct CodecState: Sendable {
 
 /// DeltaOfDelta holds the timestamp buckets shared by the encoder and the decoder.
 private enum DeltaOfDelta {
-    /// Prefix bits and payload width of each bucket before the 64-bit escape `1111`.
-    static let buckets: [(prefix: (bits: UInt64, count: Int), width: Int)] = [
-        ((0b10, 2), 7), ((0b110, 3), 14), ((0b1110, 4), 20),
-    ]
-
     static func fits(_ value: Int64, width: Int) -> Bool {
         let half = Int64(1) << Int64(width - 1)
         return value >= -half && value < half

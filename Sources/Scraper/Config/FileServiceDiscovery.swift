@@ -1,0 +1,252 @@
+import Foundation
+
+/// TargetGroup is targets that share labels: one entry of `static_configs` or of a file_sd file.
+public struct TargetGroup: Sendable, Hashable {
+    /// Addresses, `host:port`, each becoming a target's `__address__`.
+    public var targets: [String]
+    public var labels: [String: String]
+    /// Where the group came from: its index in `static_configs`, or `path:index` for a file.
+    public var source: String
+
+    public init(targets: [String], labels: [String: String] = [:], source: String = "") {
+        self.targets = targets
+        self.labels = labels
+        self.source = source
+    }
+}
+
+extension TargetGroup: Decodable {
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case targets, labels
+    }
+
+    /// Decodes strictly, as Prometheus reads static configs and YAML files.
+    public init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self, in: "target group")
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(targets: try container.decode(.targets, or: []), labels: try container.decodeLabelMap(.labels))
+    }
+
+    /// A group read from a JSON file, where Prometheus ignores unknown fields.
+    fileprivate struct LenientJSON: Decodable {
+        var targets: [String]?
+        var labels: [String: String]?
+    }
+}
+
+/// FileSDConfig is one `file_sd_configs` entry: files of target groups that Vigil re-reads while running.
+public struct FileSDConfig: Sendable, Hashable {
+    /// Paths whose last element may contain a `*`; they must end in `.json`, `.yml` or `.yaml`.
+    public var files: [String]
+    public var refreshInterval: PrometheusDuration
+
+    public init(files: [String], refreshInterval: PrometheusDuration = .minutes(5)) {
+        self.files = files
+        self.refreshInterval = refreshInterval
+    }
+
+    func validate() throws(ConfigIssue) {
+        if files.isEmpty { throw ConfigIssue("file service discovery config must contain at least one path name", at: "files") }
+        for (index, pattern) in files.enumerated() {
+            let hasExtension = [".json", ".yml", ".yaml", ".JSON", ".YML", ".YAML"].contains { pattern.hasSuffix($0) }
+            if !hasExtension || !Self.isValidGlob(pattern) {
+                throw ConfigIssue("path name \"\(pattern)\" is not valid for file discovery", at: "files", .index(index))
+            }
+        }
+    }
+
+    /// Prometheus's rule for file globs: at most one `*`, and only in the last path element.
+    static func isValidGlob(_ pattern: String) -> Bool {
+        guard let star = pattern.firstIndex(of: "*") else { return true }
+        return !pattern[pattern.index(after: star)...].contains { $0 == "*" || $0 == "/" }
+    }
+}
+
+extension FileSDConfig: Decodable {
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case files, refreshInterval = "refresh_interval"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self, in: "file_sd config")
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        var refresh = try container.decode(.refreshInterval, or: PrometheusDuration.minutes(5))
+        if refresh == .zero { refresh = .minutes(5) }
+        self.init(files: try container.decode(.files, or: []), refreshInterval: refresh)
+    }
+}
+
+/// FileDiscoverySnapshot is what one file_sd config found at one moment.
+public struct FileDiscoverySnapshot: Sendable, Hashable {
+    /// Each matched file's target groups, labeled with `__meta_filepath`.
+    public var groupsByFile: [String: [TargetGroup]]
+    /// The modification time of every matched file; compare with `FileServiceDiscovery.modificationTimes` to see
+    /// whether anything changed before re-reading.
+    public var modificationTimes: [String: Date]
+    /// Files that could not be read or parsed this time.
+    public var errors: [ConfigError]
+
+    public init(groupsByFile: [String: [TargetGroup]] = [:], modificationTimes: [String: Date] = [:], errors: [ConfigError] = []) {
+        self.groupsByFile = groupsByFile
+        self.modificationTimes = modificationTimes
+        self.errors = errors
+    }
+
+    /// All groups, files in path order.
+    public var groups: [TargetGroup] {
+        groupsByFile.keys.sorted().flatMap { groupsByFile[$0]! }
+    }
+}
+
+/// FileServiceDiscovery reads file_sd files; the scrape manager calls it every refresh interval or on change.
+public enum FileServiceDiscovery {
+    /// The label every target from a file carries, naming the file.
+    public static let filepathLabel = "__meta_filepath"
+
+    /// The files the patterns match now, with their modification times; cheap enough to poll.
+    public static func modificationTimes(_ config: FileSDConfig) -> [String: Date] {
+        var times: [String: Date] = [:]
+        for pattern in config.files {
+            for path in expand(pattern) {
+                let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+                times[path] = attributes?[.modificationDate] as? Date ?? Date(timeIntervalSince1970: 0)
+            }
+        }
+        return times
+    }
+
+    /// Reads every matched file.
+    ///
+    /// A file that cannot be read or parsed keeps the groups it had in `previous`, as Prometheus keeps the last
+    /// good read, so a half-written file does not make its targets vanish; its error is reported in `errors`.
+    public static func discover(_ config: FileSDConfig, previous: FileDiscoverySnapshot? = nil) -> FileDiscoverySnapshot {
+        var snapshot = FileDiscoverySnapshot(modificationTimes: modificationTimes(config))
+        for path in snapshot.modificationTimes.keys.sorted() {
+            do {
+                snapshot.groupsByFile[path] = try readTargetGroups(file: path)
+            } catch {
+                snapshot.errors.append(error)
+                if let old = previous?.groupsByFile[path] { snapshot.groupsByFile[path] = old }
+            }
+        }
+        return snapshot
+    }
+
+    /// One file's target groups, parsed as JSON or YAML by its extension.
+    public static func readTargetGroups(file path: String) throws(ConfigError) -> [TargetGroup] {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ConfigError(code: .io, file: path, message: "cannot read file: \(error.localizedDescription)")
+        }
+        return try parseTargetGroups(text, file: path)
+    }
+
+    /// Parses file_sd content; `file` decides the format and becomes `__meta_filepath` and the groups' source.
+    public static func parseTargetGroups(_ text: String, file: String) throws(ConfigError) -> [TargetGroup] {
+        var groups: [TargetGroup]
+        let lowercased = file.lowercased()
+        if lowercased.hasSuffix(".json") {
+            groups = try parseJSON(text, file: file)
+        } else if lowercased.hasSuffix(".yml") || lowercased.hasSuffix(".yaml") {
+            groups = try YAMLLoader.decode([TargetGroup].self, yaml: text, file: file, empty: [])
+        } else {
+            throw ConfigError(code: .io, file: file, message: "retrieval not supported for file \"\(file)\"")
+        }
+        for index in groups.indices {
+            groups[index].source = "\(file):\(index)"
+            groups[index].labels[filepathLabel] = file
+        }
+        return groups
+    }
+
+    private static func parseJSON(_ text: String, file: String) throws(ConfigError) -> [TargetGroup] {
+        let decoded: [TargetGroup.LenientJSON?]
+        do {
+            decoded = try JSONDecoder().decode([TargetGroup.LenientJSON?].self, from: Data(text.utf8))
+        } catch let DecodingError.dataCorrupted(context) {
+            let cause = (context.underlyingError as? NSError)?.userInfo[NSDebugDescriptionErrorKey] as? String
+            throw ConfigError(code: .syntax, file: file, message: "invalid JSON: \(cause ?? context.debugDescription)")
+        } catch {
+            throw ConfigError(code: .invalidValue, file: file, message: "invalid target groups: \(error)")
+        }
+        var groups: [TargetGroup] = []
+        for (index, group) in decoded.enumerated() {
+            guard let group else { throw ConfigError(code: .invalidValue, file: file, message: "nil target group item found") }
+            let labels = group.labels ?? [:]
+            if let bad = labels.keys.sorted().first(where: { !LabelName.isValid($0) }) {
+                throw ConfigError(code: .invalidValue, file: file, message: "[\(index)].labels: \"\(bad)\" is not a valid label name")
+            }
+            groups.append(TargetGroup(targets: group.targets ?? [], labels: labels))
+        }
+        return groups
+    }
+
+    /// The existing files a pattern matches, sorted; `*`, `?` and `[…]` are wildcards in the last path element.
+    static func expand(_ pattern: String) -> [String] {
+        let slash = pattern.lastIndex(of: "/")
+        let directory = slash.map { String(pattern[...$0]) } ?? ""
+        let name = slash.map { String(pattern[pattern.index(after: $0)...]) } ?? pattern
+        guard name.contains(where: { "*?[".contains($0) }) else {
+            return FileManager.default.fileExists(atPath: pattern) ? [pattern] : []
+        }
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: directory.isEmpty ? "." : directory)) ?? []
+        return entries.filter { globMatches(Array(name.unicodeScalars), Array($0.unicodeScalars)) }.sorted().map { directory + $0 }
+    }
+
+    /// Shell-style matching of one path element.
+    static func globMatches(_ pattern: [Unicode.Scalar], _ name: [Unicode.Scalar]) -> Bool {
+        var p = 0, n = 0
+        var starP = -1, starN = 0
+        while n < name.count {
+            if p < pattern.count, pattern[p] == "*" {
+                starP = p
+                starN = n
+                p += 1
+                continue
+            }
+            if p < pattern.count, let next = matchOne(pattern, p, name[n]) {
+                p = next
+                n += 1
+                continue
+            }
+            guard starP >= 0 else { return false }
+            p = starP + 1
+            starN += 1
+            n = starN
+        }
+        while p < pattern.count, pattern[p] == "*" { p += 1 }
+        return p == pattern.count
+    }
+
+    /// The pattern index after matching `character` at `p`, or nil when it does not match.
+    private static func matchOne(_ pattern: [Unicode.Scalar], _ p: Int, _ character: Unicode.Scalar) -> Int? {
+        switch pattern[p] {
+        case "?":
+            return p + 1
+        case "[":
+            var i = p + 1
+            let negated = i < pattern.count && (pattern[i] == "^" || pattern[i] == "!")
+            if negated { i += 1 }
+            var matched = false
+            var first = true
+            while i < pattern.count, pattern[i] != "]" || first {
+                first = false
+                if i + 2 < pattern.count, pattern[i + 1] == "-", pattern[i + 2] != "]" {
+                    if pattern[i] <= character && character <= pattern[i + 2] { matched = true }
+                    i += 3
+                } else {
+                    if pattern[i] == character { matched = true }
+                    i += 1
+                }
+            }
+            guard i < pattern.count else { return pattern[p] == character ? p + 1 : nil }  // unclosed: literal "["
+            return matched != negated ? i + 1 : nil
+        case "\\" where p + 1 < pattern.count:
+            return pattern[p + 1] == character ? p + 2 : nil
+        default:
+            return pattern[p] == character ? p + 1 : nil
+        }
+    }
+}

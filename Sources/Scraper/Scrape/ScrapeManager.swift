@@ -1,0 +1,148 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import ServiceLifecycle
+import TSDB
+
+/// Runs one scrape loop per target of the configuration and keeps their status for `/targets`.
+///
+/// Applying a configuration starts loops for new targets, stops loops of vanished ones (which
+/// write staleness markers for their series) and leaves unchanged targets running undisturbed.
+/// File-based discovery is re-read on each job's refresh interval and whenever a file changes.
+public actor ScrapeManager: Service {
+    private let store: any Appender
+    private let client: HTTPClient
+    private let logger: Logger
+    private let onScrape: @Sendable (ScrapeReport) -> Void
+    private var configuration: PrometheusConfiguration
+    private var loops: [ScrapeTargetSpec: Task<Void, Never>] = [:]
+    private var statuses: [ScrapeTargetSpec: TargetStatus] = [:]
+    private var dropped: [DroppedTarget] = []
+    private var fileSnapshots: [String: FileDiscoverySnapshot] = [:]
+    private var started = false
+
+    public init(configuration: PrometheusConfiguration, store: any Appender, logger: Logger,
+                onScrape: @escaping @Sendable (ScrapeReport) -> Void = { _ in }) {
+        self.configuration = configuration
+        self.store = store
+        self.logger = logger
+        self.onScrape = onScrape
+        var clientConfiguration = HTTPClient.Configuration()
+        clientConfiguration.decompression = .enabled(limit: .ratio(100))
+        clientConfiguration.connectionPool = .init(idleTimeout: .seconds(120))
+        clientConfiguration.timeout = .init(connect: .seconds(10))
+        self.client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
+    }
+
+    /// Scrapes until graceful shutdown, then stops every loop (marking their series stale) and the HTTP client.
+    public func run() async throws {
+        started = true
+        sync()
+        try? await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                try await Task.sleep(for: .seconds(await self.discoveryPollSeconds))
+                await self.refreshFileDiscovery()
+            }
+        }
+        await stopAll()
+        try await client.shutdown()
+    }
+
+    /// How often file discovery checks its files: the shortest refresh interval, at least once a second.
+    private var discoveryPollSeconds: Double {
+        let intervals = configuration.scrapeConfigs.flatMap(\.fileSDConfigs).map { Double($0.refreshInterval.milliseconds) / 1000 }
+        return max(1, min(intervals.min() ?? 5, 5))
+    }
+
+    /// Replaces the configuration; targets that stay the same keep their loops and state.
+    public func apply(_ newConfiguration: PrometheusConfiguration) {
+        configuration = newConfiguration
+        fileSnapshots = [:]
+        if started { sync() }
+    }
+
+    /// Status of every active target, ordered by job and URL.
+    public func activeTargets() -> [TargetStatus] {
+        statuses.values.sorted { ($0.job, $0.scrapeURL) < ($1.job, $1.scrapeURL) }
+    }
+
+    public func droppedTargets() -> [DroppedTarget] { dropped }
+
+    public func currentConfiguration() -> PrometheusConfiguration { configuration }
+
+    // MARK: - Target set
+
+    private func refreshFileDiscovery() {
+        var changed = false
+        for config in configuration.scrapeConfigs {
+            for (index, fileSD) in config.fileSDConfigs.enumerated() {
+                let key = "\(config.jobName)/\(index)"
+                let times = FileServiceDiscovery.modificationTimes(fileSD)
+                if fileSnapshots[key]?.modificationTimes != times { changed = true }
+            }
+        }
+        if changed { sync() }
+    }
+
+    /// Computes the wanted targets and starts and stops loops to match.
+    private func sync() {
+        var wanted: [ScrapeTargetSpec] = []
+        var newDropped: [DroppedTarget] = []
+        for config in configuration.scrapeConfigs {
+            var groups = config.staticConfigs
+            for (index, fileSD) in config.fileSDConfigs.enumerated() {
+                let key = "\(config.jobName)/\(index)"
+                let snapshot = FileServiceDiscovery.discover(fileSD, previous: fileSnapshots[key])
+                for error in snapshot.errors where fileSnapshots[key]?.errors.contains(error) != true {
+                    logger.error("file discovery failed", metadata: ["job": .string(config.jobName), "error": .string(error.description)])
+                }
+                fileSnapshots[key] = snapshot
+                groups += snapshot.groups
+            }
+            let result = config.targets(from: groups)
+            for failure in result.failures {
+                logger.warning("target dropped", metadata: ["job": .string(config.jobName), "error": .string(failure.description)])
+            }
+            for target in result.targets {
+                if target.isDropped {
+                    newDropped.append(DroppedTarget(job: config.jobName, discoveredLabels: target.discoveredLabels))
+                } else {
+                    wanted.append(ScrapeTargetSpec(config: config, target: target))
+                }
+            }
+        }
+        dropped = newDropped
+        let wantedSet = Set(wanted)
+        for (spec, task) in loops where !wantedSet.contains(spec) {
+            task.cancel()
+            loops[spec] = nil
+            statuses[spec] = nil
+        }
+        for spec in wanted where loops[spec] == nil {
+            startLoop(spec)
+        }
+    }
+
+    private func startLoop(_ spec: ScrapeTargetSpec) {
+        let loop = ScrapeLoop(
+            target: spec, store: store, fetcher: TargetFetcher(client: client), logger: logger,
+            report: { [weak self] status, report in await self?.record(spec, status, report) }
+        )
+        statuses[spec] = spec.initialStatus
+        let offset = spec.offset(now: ScrapeLoop.now())
+        loops[spec] = Task { await loop.run(offsetMillis: offset) }
+    }
+
+    private func record(_ spec: ScrapeTargetSpec, _ status: TargetStatus, _ report: ScrapeReport) {
+        guard loops[spec] != nil else { return }
+        statuses[spec] = status
+        onScrape(report)
+    }
+
+    private func stopAll() async {
+        let tasks = Array(loops.values)
+        loops = [:]
+        for task in tasks { task.cancel() }
+        for task in tasks { await task.value }
+    }
+}

@@ -1,0 +1,66 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// Why a scrape failed, as `lastError` shows it.
+public struct ScrapeError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// A scrape response body and how to parse it.
+struct ScrapeBody {
+    var bytes: [UInt8]
+    var contentType: String?
+}
+
+/// Fetches `/metrics` bodies over HTTP the way Prometheus asks for them.
+struct TargetFetcher: Sendable {
+    let client: HTTPClient
+
+    /// What Prometheus 2.42 sends: OpenMetrics preferred, the 0.0.4 text format accepted.
+    static let acceptHeader = "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1"
+    static let userAgent = "Vigil/0.1"
+
+    /// One GET with the scrape timeout; a body past `bodySizeLimit` bytes (after gunzip) fails the scrape.
+    func fetch(url: String, timeoutMillis: Int64, bodySizeLimit: Int64) async throws(ScrapeError) -> ScrapeBody {
+        var request = HTTPClientRequest(url: url)
+        request.headers.add(name: "Accept", value: Self.acceptHeader)
+        request.headers.add(name: "Accept-Encoding", value: "gzip")
+        request.headers.add(name: "User-Agent", value: Self.userAgent)
+        request.headers.add(name: "X-Prometheus-Scrape-Timeout-Seconds", value: String(format: "%g", Double(timeoutMillis) / 1000))
+        let limit = bodySizeLimit > 0 ? Int(bodySizeLimit) : Int.max
+        do {
+            let response = try await client.execute(request, timeout: .milliseconds(timeoutMillis))
+            guard response.status == .ok else {
+                throw ScrapeError("server returned HTTP status \(response.status.code) \(response.status.reasonPhrase)")
+            }
+            if let declared = response.headers.first(name: "Content-Length").flatMap(Int.init), declared > limit,
+               response.headers.first(name: "Content-Encoding") == nil {
+                throw ScrapeError("body size limit exceeded: \(declared) bytes > \(limit)")
+            }
+            let buffer: ByteBuffer
+            do {
+                buffer = try await response.body.collect(upTo: limit)
+            } catch is NIOTooManyBytesError {
+                throw ScrapeError("body size limit exceeded: more than \(limit) bytes")
+            }
+            return ScrapeBody(bytes: Array(buffer.readableBytesView), contentType: response.headers.first(name: "Content-Type"))
+        } catch let error as ScrapeError {
+            throw error
+        } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout {
+            throw ScrapeError("context deadline exceeded")
+        } catch {
+            throw ScrapeError(Self.describe(error))
+        }
+    }
+
+    static func describe(_ error: any Error) -> String {
+        if let error = error as? HTTPClientError { return "\(error)" }
+        let text = "\(error)"
+        if text.contains("connectionRefused") || text.contains("Connection refused") { return "connection refused" }
+        return text
+    }
+}

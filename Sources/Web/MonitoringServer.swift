@@ -1,0 +1,52 @@
+import Hummingbird
+import Logging
+import NIOCore
+import Scraper
+import TSDB
+
+/// The monitoring listener (Prometheus's :9090): Vigil's own metrics and health endpoints.
+public struct MonitoringServer: Sendable {
+    public let store: TimeSeriesStore
+    public let scrapeManager: ScrapeManager
+    public let metrics: VigilMetrics
+    /// Re-reads configuration (and the model); returns an error message when the new files are rejected.
+    let reload: @Sendable () async -> String?
+    let logger: Logger
+
+    public init(store: TimeSeriesStore, scrapeManager: ScrapeManager, metrics: VigilMetrics, logger: Logger,
+                reload: @escaping @Sendable () async -> String?) {
+        self.store = store
+        self.scrapeManager = scrapeManager
+        self.metrics = metrics
+        self.logger = logger
+        self.reload = reload
+    }
+
+    public func makeRouter() -> Router<BasicRequestContext> {
+        let router = Router()
+        router.get("/metrics") { _, _ in
+            var headers = HTTPFields()
+            headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: await metrics.render())))
+        }
+        router.get("/-/healthy") { _, _ in plainText("Vigil is Healthy.\n") }
+        router.get("/-/ready") { _, _ in plainText("Vigil is Ready.\n") }
+        router.post("/-/reload") { _, _ in
+            if let error = await reload() {
+                return plainText("failed to reload config: \(error)\n", status: .internalServerError)
+            }
+            return plainText("")
+        }
+        return router
+    }
+
+    public func makeApplication(host: String, port: Int) -> some ApplicationProtocol {
+        Application(router: makeRouter(), configuration: .init(address: .hostname(host, port: port), serverName: "vigil"), logger: logger)
+    }
+}
+
+func plainText(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
+    var headers = HTTPFields()
+    headers[.contentType] = "text/plain; charset=utf-8"
+    return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
+}

@@ -1,0 +1,90 @@
+import Prometheus
+import Scraper
+import Synchronization
+import TSDB
+
+/// Vigil's own metrics on the monitoring listener: storage sizes and scrape outcomes.
+///
+/// Scrape outcomes are recorded as they happen; storage figures are read from the store when
+/// `/metrics` is rendered, so the store itself needs no metrics library.
+public final class VigilMetrics: Sendable {
+    public let registry = PrometheusCollectorRegistry()
+    private let store: TimeSeriesStore
+    private let scrapeDurations = Mutex<[String: ValueHistogram]>([:])
+    private let scrapeResults = Mutex<[String: (ok: Counter, failed: Counter)]>([:])
+    private let series: Gauge
+    private let chunks: Gauge
+    private let headChunks: Gauge
+    private let samples: Gauge
+    private let bytes: Gauge
+    private let appended: Counter
+    private let outOfOrder: Counter
+    private let duplicates: Counter
+    private let commits: Counter
+    private let commitFailures: Counter
+    private let retentionDeleted: Counter
+    private let seen = Mutex<TimeSeriesStore.Totals>(.init())
+
+    public init(store: TimeSeriesStore) {
+        self.store = store
+        let registry = self.registry
+        func gauge(_ name: String, _ help: String) -> Gauge { registry.makeGauge(descriptor: .init(metricName: name, unitName: "", helpText: help)) }
+        func counter(_ name: String, _ help: String) -> Counter { registry.makeCounter(descriptor: .init(metricName: name, unitName: "", helpText: help)) }
+        series = gauge("vigil_tsdb_head_series", "Number of series in the store.")
+        chunks = gauge("vigil_tsdb_chunks", "Number of closed chunks in the store.")
+        headChunks = gauge("vigil_tsdb_head_chunks", "Number of open head chunks.")
+        samples = gauge("vigil_tsdb_samples", "Number of samples in the store.")
+        bytes = gauge("vigil_tsdb_storage_bytes", "Size of the database file and its write-ahead log in bytes.")
+        appended = counter("vigil_tsdb_head_samples_appended_total", "Total samples appended to the store.")
+        outOfOrder = counter("vigil_tsdb_out_of_order_samples_total", "Total samples rejected for being older than their series' newest sample.")
+        duplicates = counter("vigil_tsdb_duplicate_timestamp_samples_total", "Total samples rejected for repeating a timestamp with another value.")
+        commits = counter("vigil_tsdb_commits_total", "Total append transactions.")
+        commitFailures = counter("vigil_tsdb_commit_failures_total", "Total append transactions that failed.")
+        retentionDeleted = counter("vigil_tsdb_retention_chunks_deleted_total", "Total chunks deleted by retention.")
+    }
+
+    /// Records one scrape's outcome; called by the scrape manager after every scrape.
+    public func record(_ report: ScrapeReport) {
+        let histogram = scrapeDurations.withLock { cache in
+            if let histogram = cache[report.job] { return histogram }
+            let histogram = registry.makeValueHistogram(
+                descriptor: .init(metricName: "vigil_target_scrape_duration_seconds", unitName: "", helpText: "Duration of scrapes, fetch and parse."),
+                labels: [("job", report.job)], buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
+            )
+            cache[report.job] = histogram
+            return histogram
+        }
+        histogram.record(report.durationSeconds)
+        let counters = scrapeResults.withLock { cache in
+            if let counters = cache[report.job] { return counters }
+            let descriptor = MetricNameDescriptor(metricName: "vigil_target_scrapes_total", unitName: "", helpText: "Total scrapes by job and result.")
+            let counters = (registry.makeCounter(descriptor: descriptor, labels: [("job", report.job), ("result", "success")]),
+                            registry.makeCounter(descriptor: descriptor, labels: [("job", report.job), ("result", "failure")]))
+            cache[report.job] = counters
+            return counters
+        }
+        (report.success ? counters.ok : counters.failed).increment()
+    }
+
+    /// Reads the store's figures into the registry and renders the exposition text.
+    public func render() async -> [UInt8] {
+        let stats = await store.stats()
+        let totals = await store.totals
+        series.set(Double(stats.series))
+        chunks.set(Double(stats.chunks))
+        headChunks.set(Double(stats.headChunks))
+        samples.set(Double(stats.samples))
+        bytes.set(Double(stats.bytesOnDisk))
+        seen.withLock { previous in
+            func advance(_ counter: Counter, _ old: Int, _ new: Int) { if new > old { counter.increment(by: Int64(new - old)) } }
+            advance(appended, previous.samplesAppended, totals.samplesAppended)
+            advance(outOfOrder, previous.outOfOrder, totals.outOfOrder)
+            advance(duplicates, previous.duplicateTimestamp, totals.duplicateTimestamp)
+            advance(commits, previous.commits, totals.commits)
+            advance(commitFailures, previous.commitFailures, totals.commitFailures)
+            advance(retentionDeleted, previous.chunksDeletedByRetention, totals.chunksDeletedByRetention)
+            previous = totals
+        }
+        return registry.emitToBuffer()
+    }
+}

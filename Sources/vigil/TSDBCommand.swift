@@ -1,0 +1,119 @@
+import ArgumentParser
+import Foundation
+import Scraper
+import TSDB
+
+/// `vigil tsdb`: look inside a store, and fill one with synthetic data for benchmarks and crash tests.
+struct TSDBCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tsdb",
+        abstract: "Inspect a Vigil store, or fill one with synthetic scrape-shaped data.",
+        subcommands: [Stats.self, AppendSynthetic.self]
+    )
+
+    struct Stats: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print series, chunks, samples and bytes per sample of a store.")
+
+        @Option(name: .customLong("storage.path"), help: "The SQLite database.")
+        var storagePath: String = "data/vigil.db"
+
+        func run() async throws {
+            guard FileManager.default.fileExists(atPath: storagePath) else {
+                throw ValidationError("no database at \(storagePath)")
+            }
+            let store = try await TimeSeriesStore(path: storagePath, options: .init(retentionMillis: nil))
+            let stats = await store.stats()
+            try await store.close()
+            print(StatsReport(stats).text)
+        }
+    }
+
+    struct AppendSynthetic: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "append-synthetic",
+            abstract: "Append synthetic samples shaped like a service's /metrics, one commit per scrape.",
+            discussion: "Series mix: 40 % request counters, 30 % histogram bucket counters, 20 % rarely changing gauges, 10 % gauges that move every scrape."
+        )
+
+        @Option(name: .customLong("storage.path"), help: "The SQLite database; created when missing.")
+        var storagePath: String
+
+        @Option(help: "Number of series.")
+        var series: Int = 1000
+
+        @Option(help: "Time between scrapes, e.g. 15s.")
+        var interval: String = "15s"
+
+        @Option(help: "Span of data to write, e.g. 24h.")
+        var duration: String = "1h"
+
+        @Option(help: "Timestamp of the first scrape, milliseconds since the epoch.")
+        var start: Int64 = 1_700_000_000_000
+
+        @Flag(help: "Print `committed T` after every commit, for crash tests.")
+        var printCommits = false
+
+        func run() async throws {
+            let step = try PrometheusDuration(parsing: interval).milliseconds
+            let span = try PrometheusDuration(parsing: duration).milliseconds
+            guard step > 0, series > 0 else { throw ValidationError("--interval and --series must be positive") }
+            let store = try await TimeSeriesStore(path: storagePath, options: .init(retentionMillis: nil))
+            let labels = (0..<series).map { i in
+                Labels(["__name__": "synthetic_metric_\(i % 50)", "instance": "host-\(i / 50)", "job": "synthetic"])
+            }
+            var refs: [SeriesRef] = []
+            let steps = Int(span / step)
+            let clock = ContinuousClock()
+            let started = clock.now
+            for index in 0..<steps {
+                let t = start + Int64(index) * step
+                var batch = AppendBatch()
+                batch.reserveCapacity(series)
+                for i in 0..<series {
+                    let v = Self.value(series: i, step: index, of: series)
+                    if refs.count == series { batch.append(ref: refs[i], t: t, v: v) } else { batch.append(labels: labels[i], t: t, v: v) }
+                }
+                let result = try await store.commit(batch)
+                if refs.isEmpty { refs = result.newRefs }
+                if printCommits {
+                    // Written straight to the descriptor: the crash test must see each line as soon as it is committed.
+                    FileHandle.standardOutput.write(Data("committed \(t)\n".utf8))
+                }
+            }
+            let elapsed = clock.now - started
+            try await store.close()
+            let stats = try await TimeSeriesStore(path: storagePath, options: .init(retentionMillis: nil)).stats()
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            let appended = steps * series
+            print("appended \(appended) samples in \(String(format: "%.2f", seconds)) s: \(Int(Double(appended) / seconds)) samples/s")
+            print(StatsReport(stats).text)
+        }
+
+        /// A deterministic value for series `i` at scrape `step`, by the series' kind.
+        static func value(series i: Int, step: Int, of total: Int) -> Double {
+            switch (i * 10) / total {
+            case 0..<4: return Double(step * (i % 13 + 3) + (step * 31 + i) % 7)
+            case 4..<7: return Double(step / (i % 11 + 2) + i)
+            case 7..<9: return Double(1 + step / 500)
+            default: return 5.0e7 + Double((step * 7919 + i) % 4096) * 4096
+            }
+        }
+    }
+}
+
+/// The figures `vigil tsdb` prints.
+struct StatsReport {
+    let stats: StorageStats
+    init(_ stats: StorageStats) { self.stats = stats }
+
+    var text: String {
+        let perSample = stats.samples > 0 ? Double(stats.bytesOnDisk) / Double(stats.samples) : 0
+        return """
+            series          \(stats.series)
+            chunks          \(stats.chunks) closed, \(stats.headChunks) open
+            samples         \(stats.samples)
+            bytes on disk   \(stats.bytesOnDisk)
+            bytes/sample    \(String(format: "%.3f", perSample))
+            """
+    }
+}
