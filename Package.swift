@@ -82,6 +82,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "TSDBTests", dependencies: ["TSDB"], swiftSettings: swiftSettings),
+        .testTarget(name: "PromQLTests", dependencies: ["PromQL", "TSDB"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(
             name: "ScraperTests",
             dependencies: [

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Any JSON value, so that request validation can report every bad field instead of the first.
 enum JSONValue: Sendable, Decodable, Equatable {
     case null
@@ -7,14 +9,16 @@ enum JSONValue: Sendable, Decodable, Equatable {
     case array([JSONValue])
     case object([String: JSONValue])
 
+    /// Tries the kinds in order of how often requests hold them, numbers first: every failed
+    /// attempt costs a thrown DecodingError, so a valid body decodes without any.
     init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
-        if container.decodeNil() {
+        if let value = try? container.decode(Double.self) {
+            self = .number(value)
+        } else if container.decodeNil() {
             self = .null
         } else if let value = try? container.decode(Bool.self) {
             self = .bool(value)
-        } else if let value = try? container.decode(Double.self) {
-            self = .number(value)
         } else if let value = try? container.decode(String.self) {
             self = .string(value)
         } else if let value = try? container.decode([JSONValue].self) {
@@ -22,6 +26,18 @@ enum JSONValue: Sendable, Decodable, Equatable {
         } else {
             self = .object(try container.decode([String: JSONValue].self))
         }
+    }
+
+    /// Decodes a body expected to be an object (`[String: …]`) or an array of objects without
+    /// probing other kinds first; anything else falls back to the general decoder.
+    static func decodeBody(_ data: Data, expectingArray: Bool) throws -> JSONValue {
+        let decoder = JSONDecoder()
+        if expectingArray {
+            if let rows = try? decoder.decode([[String: JSONValue]].self, from: data) { return .array(rows.map(JSONValue.object)) }
+        } else if let members = try? decoder.decode([String: JSONValue].self, from: data) {
+            return .object(members)
+        }
+        return try decoder.decode(JSONValue.self, from: data)
     }
 
     /// The value as it goes back to the client inside an error, like FastAPI's `input`.

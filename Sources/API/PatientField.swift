@@ -20,5 +20,13 @@ public struct PatientField: Sendable {
         .init(name: "Age", minimum: 1, maximum: 120, integer: true, description: "Age in years.", example: 50),
     ]
 
+    /// The fields' names as bytes, compared against request keys without making strings.
+    static let utf8Names: [[UInt8]] = all.map { Array($0.name.utf8) }
+
+    /// Whether a finite number is a valid value of this field.
+    func accepts(_ value: Double) -> Bool {
+        value.isFinite && value >= minimum && value <= maximum && (!integer || value == value.rounded())
+    }
+
     static let index: [String: Int] = Dictionary(uniqueKeysWithValues: all.enumerated().map { ($1.name, $0) })
 }

@@ -56,11 +56,15 @@ public struct PredictionService: Sendable {
     // MARK: - Handlers
 
     func predict(_ request: Request) async throws -> Response {
-        let body = try await decodeBody(request)
+        let buffer = try await collectBody(request)
         let patient: PatientFeatures
-        switch PredictionRequest.patient(from: body, at: [.key("body")]) {
-        case .success(let p): patient = p
-        case .failure(let failure): throw APIError.validation(failure.issues)
+        if let fast = buffer.withUnsafeReadableBytes(FastPatientReader.patient) {
+            patient = fast
+        } else {
+            switch PredictionRequest.patient(from: try decodeJSON(buffer, expectingArray: false), at: [.key("body")]) {
+            case .success(let p): patient = p
+            case .failure(let failure): throw APIError.validation(failure.issues)
+            }
         }
         let model = try loadedModel()
         let start = DispatchTime.now().uptimeNanoseconds
@@ -72,11 +76,16 @@ public struct PredictionService: Sendable {
     }
 
     func predictBatch(_ request: Request) async throws -> Response {
-        let body = try await decodeBody(request)
+        let buffer = try await collectBody(request)
         let patients: [PatientFeatures]
-        switch PredictionRequest.batch(from: body, limit: configuration.batchLimit) {
-        case .success(let p): patients = p
-        case .failure(let failure): throw APIError.validation(failure.issues)
+        let limit = configuration.batchLimit
+        if let fast = buffer.withUnsafeReadableBytes({ FastPatientReader.patients($0, limit: limit) }) {
+            patients = fast
+        } else {
+            switch PredictionRequest.batch(from: try decodeJSON(buffer, expectingArray: true), limit: limit) {
+            case .success(let p): patients = p
+            case .failure(let failure): throw APIError.validation(failure.issues)
+            }
         }
         let model = try loadedModel()
         let start = DispatchTime.now().uptimeNanoseconds
@@ -123,8 +132,8 @@ public struct PredictionService: Sendable {
         return model
     }
 
-    /// Checks the media type, enforces the size limit and parses JSON; each failure has its own status.
-    private func decodeBody(_ request: Request) async throws -> JSONValue {
+    /// Checks the media type and enforces the size limit; each failure has its own status.
+    private func collectBody(_ request: Request) async throws -> ByteBuffer {
         if let contentType = request.headers[.contentType] {
             let mediaType = contentType.split(separator: ";", maxSplits: 1)[0].trimmingCharacters(in: .whitespaces).lowercased()
             guard mediaType == "application/json" || (mediaType.hasPrefix("application/") && mediaType.hasSuffix("+json")) else {
@@ -141,11 +150,16 @@ public struct PredictionService: Sendable {
         } catch is NIOTooManyBytesError {
             throw APIError(.payloadTooLarge, .contentTooLarge, "Request body is larger than the limit of \(configuration.bodySizeLimit) bytes")
         }
+        return buffer
+    }
+
+    /// Parses a body the fast reader did not take; malformed JSON is a 400.
+    private func decodeJSON(_ buffer: ByteBuffer, expectingArray: Bool) throws -> JSONValue {
         guard buffer.readableBytes > 0 else {
             throw APIError(.invalidJSON, .badRequest, "Request body is empty; expected JSON")
         }
         do {
-            return try JSONDecoder().decode(JSONValue.self, from: Data(buffer.readableBytesView))
+            return try JSONValue.decodeBody(Data(buffer.readableBytesView), expectingArray: expectingArray)
         } catch {
             throw APIError(.invalidJSON, .badRequest, "Malformed JSON: \(Self.describeJSONError(error))")
         }

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import API
 
@@ -42,5 +43,53 @@ import Testing
         #expect(issue.jsonText == #"{"type":"missing","loc":["body",3,"Age"],"msg":"Field required"}"#)
         let withInput = ValidationIssue(location: [.key("body")], type: "x", message: "say \"hi\"", input: .string("a\nb"))
         #expect(withInput.jsonText == #"{"type":"x","loc":["body"],"msg":"say \"hi\"","input":"a\nb"}"#)
+    }
+}
+
+@Suite struct FastPatientReaderTests {
+    /// What the general path (JSONDecoder + validation) makes of a body: features, or nil for any error.
+    func slow(_ body: String, batch: Bool) -> [PatientFeatures]? {
+        guard let value = try? JSONValue.decodeBody(Data(body.utf8), expectingArray: batch) else { return nil }
+        if batch { return try? PredictionRequest.batch(from: value, limit: 1000).get() }
+        return (try? PredictionRequest.patient(from: value, at: [.key("body")]).get()).map { [$0] }
+    }
+
+    func fast(_ body: String, batch: Bool) -> [PatientFeatures]? {
+        Array(body.utf8).withUnsafeBytes { bytes in
+            batch ? FastPatientReader.patients(bytes, limit: 1000) : FastPatientReader.patient(bytes).map { [$0] }
+        }
+    }
+
+    static let example = #"{"Pregnancies":6,"Glucose":148,"BloodPressure":72,"SkinThickness":35,"Insulin":0,"BMI":33.6,"DiabetesPedigreeFunction":0.627,"Age":50}"#
+
+    @Test(arguments: [
+        example,
+        " \n{ \"Age\" : 5e1 , \"BMI\":3.36E1,\"Pregnancies\":6.0,\"Glucose\":148,\"BloodPressure\":72,\"SkinThickness\":35,\"Insulin\":-0,\"DiabetesPedigreeFunction\":0.627}\t",
+        example.replacingOccurrences(of: "\"Age\":50", with: "\"Age\":50,\"Age\":51"),
+        example.replacingOccurrences(of: "\"Age\":50", with: "\"Age\":\"50\""),
+        example.replacingOccurrences(of: "\"Age\":50", with: "\"Age\":50.5"),
+        example.replacingOccurrences(of: "\"Age\":50", with: "\"Age\":500"),
+        example.replacingOccurrences(of: "\"Age\":50", with: "\"Age\":050"),
+        example.replacingOccurrences(of: "\"Age\":50", with: "\"Age\":50.}"),
+        example.replacingOccurrences(of: "\"Age\":50", with: "\"Ag\\u0065\":50"),
+        example.replacingOccurrences(of: ",\"Age\":50", with: ""),
+        example.replacingOccurrences(of: "\"Age\":50", with: "\"Age\":50,\"X\":1"),
+        example.replacingOccurrences(of: "\"Age\":50", with: "\"Age\":50,"),
+        example + " x",
+        String(example.dropLast()),
+        "{}", "", "null", "[]",
+    ])
+    func fastReaderNeverDisagreesWithTheGeneralPath(body: String) {
+        if let fast = fast(body, batch: false) {
+            #expect(fast == slow(body, batch: false), "fast path accepted \(body)")
+        }
+    }
+
+    @Test func fastReaderTakesTheCommonBodies() {
+        #expect(fast(Self.example, batch: false)?.first?.values == [6, 148, 72, 35, 0, 33.6, 0.627, 50])
+        let batch = "[" + Array(repeating: Self.example, count: 3).joined(separator: ", ") + "]"
+        #expect(fast(batch, batch: true)?.count == 3)
+        #expect(fast("[" + Self.example + ",]", batch: true) == nil)
+        #expect(fast("[]", batch: true) == nil)
     }
 }

@@ -1,0 +1,255 @@
+/// GoSyntax reproduces the Go formatting and literal rules that show up in Prometheus's output.
+///
+/// Prometheus prints numbers with Go's `%v`, strings with `%q`, and parses numbers with
+/// `strconv`; matching those keeps printed queries and error messages identical to Prometheus.
+enum GoSyntax {
+    // MARK: Quoting
+
+    /// isPrint mirrors Go's `strconv.IsPrint`: letters, marks, numbers, punctuation, symbols and ASCII space.
+    static func isPrint(_ scalar: Unicode.Scalar) -> Bool {
+        if scalar.value < 0x80 { return scalar.value >= 0x20 && scalar.value < 0x7F }
+        switch scalar.properties.generalCategory {
+        case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter,
+            .nonspacingMark, .spacingMark, .enclosingMark,
+            .decimalNumber, .letterNumber, .otherNumber,
+            .connectorPunctuation, .dashPunctuation, .openPunctuation, .closePunctuation,
+            .initialPunctuation, .finalPunctuation, .otherPunctuation,
+            .mathSymbol, .currencySymbol, .modifierSymbol, .otherSymbol:
+            return true
+        default:
+            return false
+        }
+    }
+
+    private static func hex(_ value: UInt32, width: Int) -> String {
+        let digits = String(value, radix: 16)
+        return String(repeating: "0", count: max(0, width - digits.count)) + digits
+    }
+
+    private static func appendEscaped(_ scalar: Unicode.Scalar, quote: Unicode.Scalar, to out: inout String) {
+        switch scalar {
+        case quote, "\\":
+            out.append("\\")
+            out.unicodeScalars.append(scalar)
+        case "\u{FFFD}" where quote == "\"":
+            // Go prints U+FFFD as is, but its own lexer then rejects it; escape it to round-trip.
+            out += "\\ufffd"
+        case _ where isPrint(scalar):
+            out.unicodeScalars.append(scalar)
+        case "\u{07}": out += "\\a"
+        case "\u{08}": out += "\\b"
+        case "\u{0C}": out += "\\f"
+        case "\n": out += "\\n"
+        case "\r": out += "\\r"
+        case "\t": out += "\\t"
+        case "\u{0B}": out += "\\v"
+        default:
+            if scalar.value < 0x20 || scalar.value == 0x7F {
+                out += "\\x" + hex(scalar.value, width: 2)
+            } else if scalar.value < 0x10000 {
+                out += "\\u" + hex(scalar.value, width: 4)
+            } else {
+                out += "\\U" + hex(scalar.value, width: 8)
+            }
+        }
+    }
+
+    /// quote is Go's `%q` of a string; `maxRunes` gives `%.Nq`, which truncates before quoting.
+    static func quote(_ string: String, maxRunes: Int? = nil) -> String {
+        var out = "\""
+        for (index, scalar) in string.unicodeScalars.enumerated() {
+            if let maxRunes, index >= maxRunes { break }
+            appendEscaped(scalar, quote: "\"", to: &out)
+        }
+        return out + "\""
+    }
+
+    /// quoteRune is Go's `%q` of a rune, e.g. `'~'`; nil stands for Go's end-of-input rune.
+    static func quoteRune(_ scalar: Unicode.Scalar?) -> String {
+        var out = "'"
+        appendEscaped(scalar ?? "\u{FFFD}", quote: "'", to: &out)
+        return out + "'"
+    }
+
+    /// unicodeDescription is Go's `%#U`, e.g. `U+0063 'c'`.
+    static func unicodeDescription(_ scalar: Unicode.Scalar) -> String {
+        let code = "U+" + hex(scalar.value, width: 4).uppercased()
+        return isPrint(scalar) ? "\(code) '\(Character(scalar))'" : code
+    }
+
+    // MARK: Numbers
+
+    /// formatFloat is Go's `%v` of a float64: shortest digits, exponent form below 1e-4 and from 1e6.
+    static func formatFloat(_ value: Double) -> String {
+        if value.isNaN { return "NaN" }
+        if value.isInfinite { return value < 0 ? "-Inf" : "+Inf" }
+        let sign = value.sign == .minus ? "-" : ""
+        if value == 0 { return sign + "0" }
+        // Swift's description also uses the shortest round-trip digits; only the layout differs.
+        let text = "\(value.magnitude)"
+        let parts = text.split(separator: "e", maxSplits: 1)
+        let exponent = parts.count == 2 ? Int(parts[1])! : 0
+        let mantissa = parts[0]
+        let pointIndex = mantissa.firstIndex(of: ".").map { mantissa.distance(from: mantissa.startIndex, to: $0) }
+        var digits = Array(mantissa.filter { $0 != "." })
+        var decimalPoint = (pointIndex ?? mantissa.count) + exponent
+        while digits.first == "0" {
+            digits.removeFirst()
+            decimalPoint -= 1
+        }
+        while digits.last == "0" { digits.removeLast() }
+        let exp10 = decimalPoint - 1
+        if exp10 < -4 || exp10 >= 6 {
+            var out = sign + String(digits[0])
+            if digits.count > 1 { out += "." + String(digits[1...]) }
+            let magnitude = abs(exp10)
+            return out + (exp10 < 0 ? "e-" : "e+") + (magnitude < 10 ? "0" : "") + String(magnitude)
+        }
+        if decimalPoint <= 0 {
+            return sign + "0." + String(repeating: "0", count: -decimalPoint) + String(digits)
+        }
+        if decimalPoint >= digits.count {
+            return sign + String(digits) + String(repeating: "0", count: decimalPoint - digits.count)
+        }
+        return sign + String(digits[..<decimalPoint]) + "." + String(digits[decimalPoint...])
+    }
+
+    /// parseNumber converts a NUMBER token as Prometheus does: `strconv.ParseInt(s, 0, 64)`
+    /// (so `0x1f` is hex and `010` is octal), falling back to `strconv.ParseFloat`.
+    ///
+    /// Returns Go's error text on failure, e.g. `strconv.ParseFloat: parsing "1e": invalid syntax`.
+    static func parseNumber(_ text: String) -> Result<Double, NumberError> {
+        if let integer = parseIntBase0(text) { return .success(Double(integer)) }
+        let lower = text.lowercased()
+        switch lower {
+        case "inf", "+inf", "infinity", "+infinity": return .success(.infinity)
+        case "-inf", "-infinity": return .success(-.infinity)
+        case "nan": return .success(.nan)
+        default: break
+        }
+        guard isDecimalFloatSyntax(lower), let value = Double(normalizedDecimal(lower)) else {
+            return .failure(NumberError(message: "strconv.ParseFloat: parsing \(quote(text)): invalid syntax"))
+        }
+        if value.isInfinite {
+            return .failure(NumberError(message: "strconv.ParseFloat: parsing \(quote(text)): value out of range"))
+        }
+        return .success(value)
+    }
+
+    struct NumberError: Error {
+        var message: String
+    }
+
+    /// parseIntBase0 accepts what Go's `strconv.ParseInt(s, 0, 64)` accepts for unsigned lexer output.
+    private static func parseIntBase0(_ text: String) -> Int64? {
+        var body = Substring(text)
+        var radix = 10
+        if body.count > 1, body.first == "0" {
+            let marker = body[body.index(after: body.startIndex)]
+            switch marker {
+            case "x", "X": radix = 16; body = body.dropFirst(2)
+            case "b", "B": radix = 2; body = body.dropFirst(2)
+            case "o", "O": radix = 8; body = body.dropFirst(2)
+            default: radix = 8; body = body.dropFirst(1)
+            }
+        }
+        guard !body.isEmpty, body.allSatisfy({ $0.isASCII && $0.hexDigitValue.map { $0 < radix } == true }) else {
+            return nil
+        }
+        return Int64(body, radix: radix)
+    }
+
+    /// isDecimalFloatSyntax checks `digits [. digits] [e [+-] digits]` with at least one mantissa digit.
+    private static func isDecimalFloatSyntax(_ text: String) -> Bool {
+        let bytes = Array(text.utf8)
+        var index = 0
+        var mantissaDigits = 0
+        func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
+        while index < bytes.count, isDigit(bytes[index]) { index += 1; mantissaDigits += 1 }
+        if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
+            index += 1
+            while index < bytes.count, isDigit(bytes[index]) { index += 1; mantissaDigits += 1 }
+        }
+        guard mantissaDigits > 0 else { return false }
+        if index < bytes.count, bytes[index] == UInt8(ascii: "e") {
+            index += 1
+            if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") {
+                index += 1
+            }
+            let exponentStart = index
+            while index < bytes.count, isDigit(bytes[index]) { index += 1 }
+            guard index > exponentStart else { return false }
+        }
+        return index == bytes.count
+    }
+
+    /// normalizedDecimal adds the zeros Swift's `Double(_:)` wants around a bare decimal point.
+    private static func normalizedDecimal(_ text: String) -> String {
+        var out = text
+        if out.hasPrefix(".") { out = "0" + out }
+        if let point = out.firstIndex(of: ".") {
+            let next = out.index(after: point)
+            if next == out.endIndex || !(out[next].isNumber) { out.insert("0", at: next) }
+        }
+        return out
+    }
+
+    // MARK: Strings
+
+    /// unquote decodes a string token the lexer has already validated: `"…"`, `'…'` or `` `…` ``.
+    ///
+    /// `\xNN` and octal escapes produce raw bytes as in Go; bytes that do not form valid
+    /// UTF-8 become U+FFFD because a Swift `String` is always valid Unicode.
+    static func unquote(_ token: ArraySlice<UInt8>) -> String {
+        let quote = token.first!
+        let body = token.dropFirst().dropLast()
+        if quote == UInt8(ascii: "`") || !body.contains(UInt8(ascii: "\\")) {
+            return String(decoding: body, as: UTF8.self)
+        }
+        var out: [UInt8] = []
+        out.reserveCapacity(body.count)
+        var index = body.startIndex
+        func hexValue(_ byte: UInt8) -> UInt32 {
+            UInt32(Character(Unicode.Scalar(byte)).hexDigitValue!)
+        }
+        func appendScalar(_ value: UInt32) {
+            out.append(contentsOf: Array(String(Character(Unicode.Scalar(value)!)).utf8))
+        }
+        while index < body.endIndex {
+            let byte = body[index]
+            guard byte == UInt8(ascii: "\\") else {
+                out.append(byte)
+                index += 1
+                continue
+            }
+            let kind = body[index + 1]
+            index += 2
+            switch kind {
+            case UInt8(ascii: "a"): out.append(0x07)
+            case UInt8(ascii: "b"): out.append(0x08)
+            case UInt8(ascii: "f"): out.append(0x0C)
+            case UInt8(ascii: "n"): out.append(0x0A)
+            case UInt8(ascii: "r"): out.append(0x0D)
+            case UInt8(ascii: "t"): out.append(0x09)
+            case UInt8(ascii: "v"): out.append(0x0B)
+            case UInt8(ascii: "x"):
+                out.append(UInt8(hexValue(body[index]) << 4 | hexValue(body[index + 1])))
+                index += 2
+            case UInt8(ascii: "u"), UInt8(ascii: "U"):
+                let count = kind == UInt8(ascii: "u") ? 4 : 8
+                var value: UInt32 = 0
+                for offset in 0..<count { value = value << 4 | hexValue(body[index + offset]) }
+                index += count
+                appendScalar(value)
+            case UInt8(ascii: "0")...UInt8(ascii: "7"):
+                var value = UInt32(kind - UInt8(ascii: "0"))
+                for offset in 0..<2 { value = value << 3 | UInt32(body[index + offset] - UInt8(ascii: "0")) }
+                index += 2
+                out.append(UInt8(value))
+            default:
+                out.append(kind)  // \\, \" and \' stand for themselves.
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}
