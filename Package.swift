@@ -12,6 +12,7 @@ let package = Package(
         .executable(name: "vigil", targets: ["vigil"]),
         .library(name: "API", targets: ["API"]),
         .library(name: "TSDB", targets: ["TSDB"]),
+        .library(name: "Scraper", targets: ["Scraper"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -92,6 +93,15 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "WebTests",
+            dependencies: [
+                "Web", "Scraper", "TSDB", "PromQL",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
             swiftSettings: swiftSettings
         ),
         // Runs the built `vigil` binary as a user would: train, serve, signals.

@@ -20,5 +20,14 @@ let package = Package(
             path: "Benchmarks/Inference",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        .executableTarget(
+            name: "Exposition",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "Scraper", package: "vigil"),
+            ],
+            path: "Benchmarks/Exposition",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
     ]
 )

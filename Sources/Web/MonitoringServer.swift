@@ -9,12 +9,14 @@ public struct MonitoringServer: Sendable {
     public let store: TimeSeriesStore
     public let scrapeManager: ScrapeManager
     public let metrics: VigilMetrics
+    public let api: PrometheusAPI
     /// Re-reads configuration (and the model); returns an error message when the new files are rejected.
     let reload: @Sendable () async -> String?
     let logger: Logger
 
-    public init(store: TimeSeriesStore, scrapeManager: ScrapeManager, metrics: VigilMetrics, logger: Logger,
-                reload: @escaping @Sendable () async -> String?) {
+    public init(store: TimeSeriesStore, scrapeManager: ScrapeManager, metrics: VigilMetrics, state: ServerState, version: String,
+                logger: Logger, reload: @escaping @Sendable () async -> String?) {
+        self.api = PrometheusAPI(store: store, scrapeManager: scrapeManager, state: state, version: version)
         self.store = store
         self.scrapeManager = scrapeManager
         self.metrics = metrics
@@ -29,6 +31,7 @@ public struct MonitoringServer: Sendable {
             headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: await metrics.render())))
         }
+        api.addRoutes(to: router)
         router.get("/-/healthy") { _, _ in plainText("Vigil is Healthy.\n") }
         router.get("/-/ready") { _, _ in plainText("Vigil is Ready.\n") }
         router.post("/-/reload") { _, _ in

@@ -65,6 +65,16 @@ struct Serve: AsyncParsableCommand {
         }
     }
 
+    /// The flags as `/api/v1/status/flags` reports them.
+    var flags: [String: String] {
+        [
+            "config.file": configFile, "api.listen-address": apiListenAddress, "web.listen-address": webListenAddress,
+            "storage.path": storagePath, "storage.retention.time": retentionTime, "storage.retention.size": retentionSize,
+            "model.path": modelPath, "api.body-size-limit": String(bodySizeLimit), "api.container-name": containerName,
+            "log.level": logging.level, "log.format": logging.format,
+        ]
+    }
+
     func run() async throws {
         logging.bootstrap()
         let logger = Logger(label: "vigil")
@@ -102,9 +112,11 @@ struct Serve: AsyncParsableCommand {
         let scrapeManager = ScrapeManager(configuration: configuration, store: store, logger: Logger(label: "vigil.scrape")) { report in
             vigilMetrics.record(report)
         }
-        let reloader = Reloader(configURL: configURL, model: prediction.store, scrapeManager: scrapeManager, logger: logger)
-        let monitoring = MonitoringServer(store: store, scrapeManager: scrapeManager, metrics: vigilMetrics,
-                                          logger: Logger(label: "vigil.web")) { await reloader.reload() }
+        let serverState = ServerState(flags: flags, storageRetention: retentionTime,
+                                      configYAML: (try? String(contentsOf: configURL, encoding: .utf8)) ?? "")
+        let reloader = Reloader(configURL: configURL, model: prediction.store, scrapeManager: scrapeManager, state: serverState, logger: logger)
+        let monitoring = MonitoringServer(store: store, scrapeManager: scrapeManager, metrics: vigilMetrics, state: serverState,
+                                          version: VigilVersion.current, logger: Logger(label: "vigil.web")) { await reloader.reload() }
 
         logger.info("starting", metadata: [
             "version": .string(VigilVersion.current), "api.listen_address": .string(apiAddress.description),
@@ -134,12 +146,14 @@ actor Reloader {
     let configURL: URL
     let model: ModelStore
     let scrapeManager: ScrapeManager
+    let state: ServerState
     let logger: Logger
 
-    init(configURL: URL, model: ModelStore, scrapeManager: ScrapeManager, logger: Logger) {
+    init(configURL: URL, model: ModelStore, scrapeManager: ScrapeManager, state: ServerState, logger: Logger) {
         self.configURL = configURL
         self.model = model
         self.scrapeManager = scrapeManager
+        self.state = state
         self.logger = logger
     }
 
@@ -150,8 +164,10 @@ actor Reloader {
         do {
             let configuration = try loadConfiguration(file: configURL)
             await scrapeManager.apply(configuration)
+            await state.recordReload(success: true, yaml: try? String(contentsOf: configURL, encoding: .utf8))
             logger.info("configuration reloaded", metadata: ["config.file": .string(configURL.path)])
         } catch {
+            await state.recordReload(success: false, yaml: nil)
             logger.error("configuration reload failed, keeping the running one", metadata: ["error": .string(error.description)])
             failures.append(error.description)
         }

@@ -53,10 +53,14 @@ struct TSDBCommand: AsyncParsableCommand {
         @Flag(help: "Print `committed T` after every commit, for crash tests.")
         var printCommits = false
 
+        @Option(help: "Also write the same samples as OpenMetrics text to this file (for `promtool tsdb create-blocks-from openmetrics`).")
+        var openmetrics: String?
+
         func run() async throws {
             let step = try PrometheusDuration(parsing: interval).milliseconds
             let span = try PrometheusDuration(parsing: duration).milliseconds
             guard step > 0, series > 0 else { throw ValidationError("--interval and --series must be positive") }
+            if let openmetrics { try writeOpenMetrics(to: openmetrics, step: step, steps: Int(span / step)) }
             let store = try await TimeSeriesStore(path: storagePath, options: .init(retentionMillis: nil))
             let labels = (0..<series).map { i in
                 Labels(["__name__": "synthetic_metric_\(i % 50)", "instance": "host-\(i / 50)", "job": "synthetic"])
@@ -89,6 +93,29 @@ struct TSDBCommand: AsyncParsableCommand {
             print(StatsReport(stats).text)
         }
 
+        /// The same samples as text; families stay contiguous, as OpenMetrics requires.
+        private func writeOpenMetrics(to path: String, step: Int64, steps: Int) throws {
+            FileManager.default.createFile(atPath: path, contents: nil)
+            let file = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+            defer { try? file.close() }
+            var text = ""
+            let families = Dictionary(grouping: 0..<series) { $0 % 50 }
+            for family in families.keys.sorted() {
+                for i in families[family]! {
+                    for index in 0..<steps {
+                        let t = start + Int64(index) * step
+                        let v = Self.value(series: i, step: index, of: series)
+                        text += "synthetic_metric_\(family){instance=\"host-\(i / 50)\",job=\"synthetic\"} \(v) \(t / 1000).\(String(t % 1000).leftPadded(3))\n"
+                    }
+                    if text.utf8.count > 1 << 20 {
+                        file.write(Data(text.utf8))
+                        text = ""
+                    }
+                }
+            }
+            file.write(Data((text + "# EOF\n").utf8))
+        }
+
         /// A deterministic value for series `i` at scrape `step`, by the series' kind.
         static func value(series i: Int, step: Int, of total: Int) -> Double {
             switch (i * 10) / total {
@@ -116,4 +143,8 @@ struct StatsReport {
             bytes/sample    \(String(format: "%.3f", perSample))
             """
     }
+}
+
+extension String {
+    func leftPadded(_ width: Int) -> String { count >= width ? self : String(repeating: "0", count: width - count) + self }
 }

@@ -7,8 +7,15 @@ let benchmarks: @Sendable () -> Void = {
     let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
     let model = CompiledModel(try! DiabetesModel.load(from: root.appendingPathComponent("models/diabetes-logreg.json")))
-    let patients = (0..<1024).map { i in
-        PatientFeatures(values: [Double(i % 10), 80 + Double(i % 120), 60 + Double(i % 40), Double(i % 50), Double(i % 3) * 90, 20 + Double(i % 30), 0.1 + Double(i % 20) / 10, 21 + Double(i % 60)])
+    let patients = (0..<1024).map { (i: Int) -> PatientFeatures in
+        let d = Double(i)
+        let values: [Double] = [
+            d.truncatingRemainder(dividingBy: 10), 80 + d.truncatingRemainder(dividingBy: 120),
+            60 + d.truncatingRemainder(dividingBy: 40), d.truncatingRemainder(dividingBy: 50),
+            d.truncatingRemainder(dividingBy: 3) * 90, 20 + d.truncatingRemainder(dividingBy: 30),
+            0.1 + d.truncatingRemainder(dividingBy: 20) / 10, 21 + d.truncatingRemainder(dividingBy: 60),
+        ]
+        return PatientFeatures(values: values)
     }
     Benchmark.defaultConfiguration = .init(metrics: [.wallClock, .throughput, .instructions, .mallocCountTotal], maxDuration: .seconds(2))
 

@@ -11,7 +11,8 @@ import TSDB
 /// File-based discovery is re-read on each job's refresh interval and whenever a file changes.
 public actor ScrapeManager: Service {
     private let store: any Appender
-    private let client: HTTPClient
+    /// Created by `run()` and shut down when it returns, so a manager that never runs owns no connections.
+    private var client: HTTPClient?
     private let logger: Logger
     private let onScrape: @Sendable (ScrapeReport) -> Void
     private var configuration: PrometheusConfiguration
@@ -27,15 +28,20 @@ public actor ScrapeManager: Service {
         self.store = store
         self.logger = logger
         self.onScrape = onScrape
-        var clientConfiguration = HTTPClient.Configuration()
-        clientConfiguration.decompression = .enabled(limit: .ratio(100))
-        clientConfiguration.connectionPool = .init(idleTimeout: .seconds(120))
-        clientConfiguration.timeout = .init(connect: .seconds(10))
-        self.client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
+    }
+
+    private static func makeClient() -> HTTPClient {
+        var configuration = HTTPClient.Configuration()
+        configuration.decompression = .enabled(limit: .ratio(100))
+        configuration.connectionPool = .init(idleTimeout: .seconds(120))
+        configuration.timeout = .init(connect: .seconds(10))
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
     /// Scrapes until graceful shutdown, then stops every loop (marking their series stale) and the HTTP client.
     public func run() async throws {
+        let client = Self.makeClient()
+        self.client = client
         started = true
         sync()
         try? await cancelWhenGracefulShutdown {
@@ -45,6 +51,7 @@ public actor ScrapeManager: Service {
             }
         }
         await stopAll()
+        self.client = nil
         try await client.shutdown()
     }
 
@@ -124,6 +131,7 @@ public actor ScrapeManager: Service {
     }
 
     private func startLoop(_ spec: ScrapeTargetSpec) {
+        guard let client else { return }
         let loop = ScrapeLoop(
             target: spec, store: store, fetcher: TargetFetcher(client: client), logger: logger,
             report: { [weak self] status, report in await self?.record(spec, status, report) }

@@ -1,0 +1,149 @@
+import Foundation
+import Hummingbird
+import PromQL
+import TSDB
+
+/// Request parameters from the query string and, for POST, a form-encoded body, as Prometheus accepts both.
+struct APIParameters {
+    private var values: [String: [String]] = [:]
+
+    static func from(_ request: Request, maxBodyBytes: Int = 1 << 20) async throws -> APIParameters {
+        var parameters = APIParameters()
+        parameters.addForm(request.uri.query ?? "")
+        if request.method == .post {
+            var request = request
+            let body = try await request.collectBody(upTo: maxBodyBytes)
+            parameters.addForm(String(buffer: body))
+        }
+        return parameters
+    }
+
+    /// Adds `a=1&b=2` pairs, percent-decoding names and values (`+` is a space, as in forms).
+    private mutating func addForm(_ text: String) {
+        for pair in text.split(separator: "&", omittingEmptySubsequences: true) {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            func decode(_ part: Substring) -> String {
+                let spaced = part.replacingOccurrences(of: "+", with: " ")
+                return spaced.removingPercentEncoding ?? spaced
+            }
+            values[decode(parts[0]), default: []].append(parts.count > 1 ? decode(parts[1]) : "")
+        }
+    }
+
+    subscript(name: String) -> String? { values[name]?.first }
+
+    func all(_ name: String) -> [String] { values[name] ?? [] }
+
+    /// A time parameter: RFC 3339 or Unix seconds with a fraction.
+    func time(_ name: String, default fallback: Timestamp? = nil) throws(APIError) -> Timestamp? {
+        guard let text = self[name], !text.isEmpty else { return fallback }
+        guard let t = Self.parseTime(text) else {
+            throw APIError(.badData, "invalid parameter \"\(name)\": cannot parse \"\(text)\" to a valid timestamp")
+        }
+        return t
+    }
+
+    static func parseTime(_ text: String) -> Timestamp? {
+        if let seconds = Double(text), seconds.isFinite {
+            return Timestamp((seconds * 1000).rounded())
+        }
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        if let date = formatter.date(from: text) { return Timestamp((date.timeIntervalSince1970 * 1000).rounded()) }
+        formatter.formatOptions = [.withInternetDateTime]
+        if let date = formatter.date(from: text) { return Timestamp((date.timeIntervalSince1970 * 1000).rounded()) }
+        return nil
+    }
+
+    /// A duration parameter: seconds as a float, or a PromQL duration such as `15s`.
+    func duration(_ name: String) throws(APIError) -> Int64? {
+        guard let text = self[name], !text.isEmpty else { return nil }
+        if let seconds = Double(text), seconds.isFinite {
+            return Int64((seconds * 1000).rounded())
+        }
+        do {
+            return try parseDuration(text)
+        } catch {
+            throw APIError(.badData, "invalid parameter \"\(name)\": cannot parse \"\(text)\" to a valid duration")
+        }
+    }
+
+    /// The `match[]` selectors as matcher lists.
+    func matcherSets(required: Bool) throws(APIError) -> [[Matcher]] {
+        let selectors = all("match[]")
+        if required && selectors.isEmpty { throw APIError(.badData, "no match[] parameter provided") }
+        var sets: [[Matcher]] = []
+        for selector in selectors {
+            let expr: Expr
+            do { expr = try parseExpr(selector) } catch {
+                throw APIError(.badData, "invalid parameter \"match[]\": \(error)")
+            }
+            guard case .vectorSelector(let vector) = expr else {
+                throw APIError(.badData, "invalid parameter \"match[]\": 1:1: parse error: expected vector selector, got \(expr.type)")
+            }
+            sets.append(vector.matchers)
+        }
+        return sets
+    }
+}
+
+/// An API failure in Prometheus's envelope: `{"status":"error","errorType":…,"error":…}`.
+public struct APIError: Error, Sendable {
+    public enum Kind: String, Sendable {
+        case badData = "bad_data"
+        case execution
+        case timeout
+        case canceled
+        case `internal`
+        case unavailable
+        case notFound = "not_found"
+    }
+
+    public var kind: Kind
+    public var message: String
+
+    public init(_ kind: Kind, _ message: String) {
+        self.kind = kind
+        self.message = message
+    }
+
+    /// The HTTP status Prometheus answers each kind with.
+    var status: HTTPResponse.Status {
+        switch kind {
+        case .badData: return .badRequest
+        case .execution: return .unprocessableContent
+        case .timeout: return .serviceUnavailable
+        case .canceled: return .init(code: 499, reasonPhrase: "Client Closed Request")
+        case .internal: return .internalServerError
+        case .unavailable: return .serviceUnavailable
+        case .notFound: return .notFound
+        }
+    }
+
+    var response: Response {
+        var json = JSONWriter()
+        json.object { json in
+            json.key("status"); json.string("error")
+            json.key("errorType"); json.string(kind.rawValue)
+            json.key("error"); json.string(message)
+        }
+        return jsonResponse(json.text, status: status)
+    }
+}
+
+func jsonResponse(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
+    var headers = HTTPFields()
+    headers[.contentType] = "application/json"
+    return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
+}
+
+/// `{"status":"success","data":…}` around what `data` writes.
+func successResponse(_ data: (inout JSONWriter) -> Void) -> Response {
+    var json = JSONWriter()
+    json.object { json in
+        json.key("status"); json.string("success")
+        json.key("data")
+        data(&json)
+    }
+    return jsonResponse(json.text)
+}

@@ -1,0 +1,262 @@
+import Foundation
+import Hummingbird
+import PromQL
+import Scraper
+import TSDB
+
+/// Prometheus's HTTP API (`/api/v1/…`) over Vigil's store, scrape manager and engine.
+///
+/// Shapes and status codes follow Prometheus 2.42, so promtool, Grafana and other clients work unchanged.
+public struct PrometheusAPI: Sendable {
+    let store: TimeSeriesStore
+    let scrapeManager: ScrapeManager
+    let state: ServerState
+    let version: String
+
+    public init(store: TimeSeriesStore, scrapeManager: ScrapeManager, state: ServerState, version: String) {
+        self.store = store
+        self.scrapeManager = scrapeManager
+        self.state = state
+        self.version = version
+    }
+
+    /// Adds the API routes to `router`, GET and POST where Prometheus accepts both.
+    public func addRoutes(to router: Router<BasicRequestContext>) {
+        let api = router.group("api/v1")
+        for method in [HTTPRequest.Method.get, .post] {
+            api.on("series", method: method) { request, _ in await respond { try await series(request) } }
+            api.on("labels", method: method) { request, _ in await respond { try await labels(request) } }
+        }
+        api.get("label/:name/values") { request, context in
+            await respond { try await labelValues(request, name: context.parameters.get("name") ?? "") }
+        }
+        api.get("metadata") { request, _ in await respond { try await metadata(request) } }
+        api.get("targets") { request, _ in await respond { try await targets(request) } }
+        api.get("status/buildinfo") { _, _ in buildInfo() }
+        api.get("status/config") { _, _ in
+            let yaml = await state.configYAML
+            return successResponse { json in json.object { json in json.key("yaml"); json.string(yaml) } }
+        }
+        api.get("status/flags") { _, _ in
+            let flags = state.flags
+            return successResponse { json in json.labels(flags.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }) }
+        }
+        api.get("status/runtimeinfo") { _, _ in await runtimeInfo() }
+        api.get("status/tsdb") { _, _ in await tsdbStatus() }
+    }
+
+    /// Runs a handler and turns its APIError into Prometheus's error envelope.
+    func respond(_ body: () async throws -> Response) async -> Response {
+        do {
+            return try await body()
+        } catch let error as APIError {
+            return error.response
+        } catch {
+            return APIError(.internal, "\(error)").response
+        }
+    }
+
+    // MARK: - Series and labels
+
+    func series(_ request: Request) async throws -> Response {
+        let parameters = try await APIParameters.from(request)
+        let sets = try parameters.matcherSets(required: true)
+        let start = try parameters.time("start") ?? .min
+        let end = try parameters.time("end") ?? .max
+        var seen = Set<Labels>()
+        var result: [Labels] = []
+        for matchers in sets {
+            for labels in await store.seriesLabels(matching: matchers, mint: start, maxt: end) where seen.insert(labels).inserted {
+                result.append(labels)
+            }
+        }
+        result.sort()
+        return successResponse { json in
+            json.array { json in for labels in result { json.labels(labels.map { ($0.name, $0.value) }) } }
+        }
+    }
+
+    func labels(_ request: Request) async throws -> Response {
+        let parameters = try await APIParameters.from(request)
+        let sets = try parameters.matcherSets(required: false)
+        var names = Set<String>()
+        if sets.isEmpty {
+            names.formUnion(await store.labelNames(matching: []))
+        } else {
+            for matchers in sets { names.formUnion(await store.labelNames(matching: matchers)) }
+        }
+        let sorted = names.sorted()
+        return successResponse { json in json.array { json in for name in sorted { json.string(name) } } }
+    }
+
+    func labelValues(_ request: Request, name: String) async throws -> Response {
+        guard Self.isValidLabelName(name) else {
+            throw APIError(.badData, "invalid label name: \"\(name)\"")
+        }
+        let parameters = try await APIParameters.from(request)
+        let sets = try parameters.matcherSets(required: false)
+        var values = Set<String>()
+        if sets.isEmpty {
+            values.formUnion(await store.labelValues(name, matching: []))
+        } else {
+            for matchers in sets { values.formUnion(await store.labelValues(name, matching: matchers)) }
+        }
+        let sorted = values.sorted()
+        return successResponse { json in json.array { json in for value in sorted { json.string(value) } } }
+    }
+
+    static func isValidLabelName(_ name: String) -> Bool {
+        guard let first = name.unicodeScalars.first, first == "_" || (first.isASCII && first.properties.isAlphabetic) else { return false }
+        return name.unicodeScalars.allSatisfy { $0 == "_" || ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))) }
+    }
+
+    // MARK: - Metadata and targets
+
+    func metadata(_ request: Request) async throws -> Response {
+        let parameters = try await APIParameters.from(request)
+        let metric = parameters["metric"]
+        let limit = parameters["limit"].flatMap(Int.init) ?? -1
+        var entries = await store.metadata().sorted { $0.key < $1.key }
+        if let metric, !metric.isEmpty { entries = entries.filter { $0.key == metric } }
+        if limit >= 0 { entries = Array(entries.prefix(limit)) }
+        return successResponse { json in
+            json.object { json in
+                for (name, entry) in entries {
+                    json.key(name)
+                    json.array { json in
+                        json.object { json in
+                            json.key("type"); json.string(entry.type)
+                            json.key("help"); json.string(entry.help)
+                            json.key("unit"); json.string(entry.unit)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    func targets(_ request: Request) async throws -> Response {
+        let parameters = try await APIParameters.from(request)
+        let stateFilter = (parameters["state"] ?? "any").lowercased()
+        let showActive = stateFilter == "any" || stateFilter == "active" || stateFilter.isEmpty
+        let showDropped = stateFilter == "any" || stateFilter == "dropped" || stateFilter.isEmpty
+        let active = showActive ? await scrapeManager.activeTargets() : []
+        let dropped = showDropped ? await scrapeManager.droppedTargets() : []
+        return successResponse { json in
+            json.object { json in
+                json.key("activeTargets")
+                json.array { json in
+                    for target in active {
+                        json.object { json in
+                            json.key("discoveredLabels"); json.labels(target.discoveredLabels.map { ($0.name, $0.value) })
+                            json.key("labels"); json.labels(target.labels.map { ($0.name, $0.value) })
+                            json.key("scrapePool"); json.string(target.job)
+                            json.key("scrapeUrl"); json.string(target.scrapeURL)
+                            json.key("globalUrl"); json.string(target.scrapeURL)
+                            json.key("lastError"); json.string(target.lastError)
+                            json.key("lastScrape"); json.string(RFC3339.string(target.lastScrape ?? Date(timeIntervalSince1970: 0)))
+                            json.key("lastScrapeDuration"); json.raw(formatPrometheusJSONNumber(target.lastScrapeDuration))
+                            json.key("health"); json.string(target.health.rawValue)
+                            json.key("scrapeInterval"); json.string(formatDuration(target.scrapeInterval))
+                            json.key("scrapeTimeout"); json.string(formatDuration(target.scrapeTimeout))
+                        }
+                    }
+                }
+                json.key("droppedTargets")
+                json.array { json in
+                    for target in dropped {
+                        json.object { json in
+                            json.key("discoveredLabels"); json.labels(target.discoveredLabels.map { ($0.name, $0.value) })
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    // MARK: - Status
+
+    func buildInfo() -> Response {
+        successResponse { json in
+            json.object { json in
+                json.key("version"); json.string(version)
+                json.key("revision"); json.string("")
+                json.key("branch"); json.string("")
+                json.key("buildUser"); json.string("")
+                json.key("buildDate"); json.string("")
+                json.key("goVersion"); json.string("swift")
+            }
+        }
+    }
+
+    func runtimeInfo() async -> Response {
+        let startTime = state.startTime
+        let reloadSuccess = await state.reloadConfigSuccess
+        let lastConfigTime = await state.lastConfigTime
+        return successResponse { json in
+            json.object { json in
+                json.key("startTime"); json.string(RFC3339.string(startTime))
+                json.key("CWD"); json.string(FileManager.default.currentDirectoryPath)
+                json.key("reloadConfigSuccess"); json.bool(reloadSuccess)
+                json.key("lastConfigTime"); json.string(RFC3339.string(lastConfigTime, fractional: false))
+                json.key("corruptionCount"); json.int(0)
+                json.key("goroutineCount"); json.int(0)
+                json.key("GOMAXPROCS"); json.int(ProcessInfo.processInfo.activeProcessorCount)
+                json.key("GOGC"); json.string("")
+                json.key("GODEBUG"); json.string("")
+                json.key("storageRetention"); json.string(state.storageRetention)
+            }
+        }
+    }
+
+    func tsdbStatus() async -> Response {
+        let stats = await store.stats()
+        let allSeries = await store.seriesLabels(matching: [])
+        var byMetric: [String: Int] = [:]
+        var valuesByName: [String: Set<String>] = [:]
+        var bytesByName: [String: Int] = [:]
+        var byPair: [String: Int] = [:]
+        for labels in allSeries {
+            byMetric[labels.name ?? "", default: 0] += 1
+            for label in labels {
+                valuesByName[label.name, default: []].insert(label.value)
+                bytesByName[label.name, default: 0] += label.value.utf8.count
+                byPair["\(label.name)=\(label.value)", default: 0] += 1
+            }
+        }
+        func top(_ counts: [String: Int]) -> [(String, Int)] {
+            Array(counts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(10))
+        }
+        let pairs = valuesByName.values.reduce(0) { $0 + $1.count }
+        return successResponse { json in
+            json.object { json in
+                json.key("headStats")
+                json.object { json in
+                    json.key("numSeries"); json.int(stats.series)
+                    json.key("numLabelPairs"); json.int(pairs)
+                    json.key("chunkCount"); json.int(stats.chunks + stats.headChunks)
+                    json.key("minTime"); json.raw(String(stats.minTime ?? 0))
+                    json.key("maxTime"); json.raw(String(stats.maxTime ?? 0))
+                }
+                for (key, counts) in [("seriesCountByMetricName", byMetric), ("labelValueCountByLabelName", valuesByName.mapValues(\.count)),
+                                      ("memoryInBytesByLabelName", bytesByName), ("seriesCountByLabelValuePair", byPair)] {
+                    json.key(key)
+                    json.array { json in
+                        for (name, value) in top(counts) {
+                            json.object { json in
+                                json.key("name"); json.string(name)
+                                json.key("value"); json.int(value)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A float as a bare JSON number, as Go's encoder writes one (used where Prometheus emits numbers, not strings).
+func formatPrometheusJSONNumber(_ value: Double) -> String {
+    guard value.isFinite else { return "0" }
+    return value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : "\(value)"
+}

@@ -1,0 +1,35 @@
+import Foundation
+
+/// Facts about the running server that the status endpoints report and reloads update.
+public actor ServerState {
+    public let startTime = Date()
+    public let flags: [String: String]
+    public let storageRetention: String
+    public private(set) var configYAML: String
+    public private(set) var reloadConfigSuccess = true
+    public private(set) var lastConfigTime = Date()
+
+    public init(flags: [String: String], storageRetention: String, configYAML: String) {
+        self.flags = flags
+        self.storageRetention = storageRetention
+        self.configYAML = configYAML
+    }
+
+    /// Notes a reload attempt; the YAML shown by `/api/v1/status/config` changes only when it succeeded.
+    public func recordReload(success: Bool, yaml: String?) {
+        reloadConfigSuccess = success
+        if success, let yaml {
+            configYAML = yaml
+            lastConfigTime = Date()
+        }
+    }
+}
+
+enum RFC3339 {
+    /// Prometheus's format for times in status and target responses, with nanosecond-style fractions.
+    static func string(_ date: Date, fractional: Bool = true) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = fractional ? [.withInternetDateTime, .withFractionalSeconds] : [.withInternetDateTime]
+        return formatter.string(from: date)
+    }
+}
