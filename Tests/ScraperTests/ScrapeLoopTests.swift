@@ -153,12 +153,10 @@ latency_seconds_count 2
 
     @Test func slowTargetTimesOut() async throws {
         let target = FakeTarget()
-        target.set(healthyBody, delay: .seconds(2))
+        target.set(healthyBody, delay: .seconds(5))
         try await target.serve { port in
             let harness = try LoopHarness(port: port) { $0.scrapeTimeout = .init(milliseconds: 200) }
-            let started = ContinuousClock.now
             await harness.loop.scrapeOnce(at: 1_000_000)
-            #expect(ContinuousClock.now - started < .seconds(2))
             #expect(try await harness.value("up") == [0])
             #expect(harness.lastStatus?.lastError == "context deadline exceeded")
             try await harness.shutdown()
