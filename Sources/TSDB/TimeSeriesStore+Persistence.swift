@@ -24,20 +24,24 @@ extension TimeSeriesStore {
         }
         nextRef = highest + 1
 
-        let bounds = try db.prepare("SELECT series_id, min(min_t), max(max_t), count(*), sum(n) FROM chunks GROUP BY series_id")
         persistedChunks = 0
         persistedSamples = 0
-        while try bounds.step() {
-            let ref = bounds.int64(0)
-            persistedChunks += Int(bounds.int64(3))
-            persistedSamples += Int(bounds.int64(4))
-            guard series[ref] != nil else { continue }
-            let maxT = bounds.int64(2)
-            series[ref]!.firstT = bounds.int64(1)
-            series[ref]!.lastT = maxT
-            series[ref]!.persistedMaxT = maxT
-            // The newest chunk's last value decides whether a sample at the same time is a repeat.
-            maxTime = max(maxTime, maxT)
+        // Block rows give each series' first window (a lower bound of its first sample); chunk rows give exact bounds.
+        let window = PersistentState.windowMillis
+        for sql in ["SELECT id & 4294967295, min(id >> 32) * \(window), max(max_t), sum(c), sum(n) FROM blocks GROUP BY id & 4294967295",
+                    "SELECT series_id, min(min_t), max(max_t), count(*), sum(n) FROM chunks GROUP BY series_id"] {
+            let bounds = try db.prepare(sql)
+            while try bounds.step() {
+                let ref = bounds.int64(0)
+                persistedChunks += Int(bounds.int64(3))
+                persistedSamples += Int(bounds.int64(4))
+                guard series[ref] != nil else { continue }
+                let maxT = bounds.int64(2)
+                series[ref]!.firstT = min(series[ref]!.firstT, bounds.int64(1))
+                series[ref]!.lastT = max(series[ref]!.lastT, maxT)
+                series[ref]!.persistedMaxT = max(series[ref]!.persistedMaxT, maxT)
+                maxTime = max(maxTime, maxT)
+            }
         }
         try restoreLastValues()
 
@@ -93,6 +97,15 @@ extension TimeSeriesStore {
     /// Reads each series' newest persisted value, so a repeated sample at the same timestamp is recognised after a restart.
     private func restoreLastValues() throws(StorageError) {
         guard let db = database?.database else { return }
+        // Newest block row of each series first; a newer chunk row, read next, overrides it.
+        let newestBlocks = try db.prepare("SELECT id & 4294967295, data FROM blocks WHERE id IN (SELECT max(id) FROM blocks GROUP BY id & 4294967295)")
+        while try newestBlocks.step() {
+            let ref = newestBlocks.int64(0)
+            guard series[ref] != nil else { continue }
+            var last: Double?
+            try PersistentState.forEachChunk(in: newestBlocks.blob(1), ref: ref) { (chunk: XORChunk) throws(StorageError) in last = chunk.lastValue ?? last }
+            if let last { series[ref]!.lastValueBits = last.bitPattern }
+        }
         let newest = try db.prepare("SELECT series_id, data FROM chunks WHERE (series_id, min_t) IN (SELECT series_id, max(min_t) FROM chunks GROUP BY series_id)")
         while try newest.step() {
             let ref = newest.int64(0)
@@ -113,8 +126,19 @@ extension TimeSeriesStore {
         try database.checkpoint(heads: heads, maxTime: maxTime)
     }
 
-    /// Checkpoints and closes the database; the store must not be used afterwards.
+    /// Moves closed chunks of complete two-hour windows into block rows; returns how many moved.
+    ///
+    /// The window holding the newest sample and the one before it stay in the chunk table, so
+    /// chunks still being cut rarely land in an already compacted window.
+    @discardableResult
+    public func compact() throws(StorageError) -> Int {
+        guard let database, maxTime != .min else { return 0 }
+        return try database.compact(beforeWindow: PersistentState.window(maxTime) - 1).chunksMoved
+    }
+
+    /// Compacts, checkpoints and closes the database; the store must not be used afterwards.
     public func close() throws(StorageError) {
+        try compact()
         try checkpoint()
         // Hand the pages the emptied log occupied back to the file system.
         try? database?.database.execute("PRAGMA incremental_vacuum")

@@ -17,6 +17,21 @@ extension TimeSeriesStore {
         let cutoff = options.retentionMillis.map { maxTime - $0 } ?? .min
         if let state = database {
             let db = state.database
+            if cutoff != .min {
+                // Every block row of a window before this one ended before the cutoff: drop them by id range.
+                let firstKept = PersistentState.blockID(window: PersistentState.window(cutoff &- state.maxChunkSpan), series: 0)
+                let count = try db.prepare("SELECT count(*), coalesce(sum(c), 0), coalesce(sum(n), 0) FROM blocks WHERE id < ?")
+                count.bind(1, firstKept)
+                try count.step()
+                let (rows, chunks, samples) = (count.int64(0), Int(count.int64(1)), Int(count.int64(2)))
+                count.reset()
+                if rows > 0 {
+                    try db.transaction { () throws(StorageError) in try db.execute("DELETE FROM blocks WHERE id < \(firstKept)") }
+                    result.chunksDeleted += chunks
+                    persistedChunks -= chunks
+                    persistedSamples -= samples
+                }
+            }
             if cutoff != .min, let mark = try db.scalar("SELECT max(chunk_id) FROM retention_marks WHERE max_t < \(cutoff)") {
                 // Every chunk up to the mark ended before the cutoff: drop them by id range.
                 let count = try db.prepare("SELECT count(*), coalesce(sum(n), 0) FROM chunks WHERE id <= ?")
@@ -34,7 +49,21 @@ extension TimeSeriesStore {
             }
             if let limit = options.retentionBytes {
                 // Delete a tenth of the chunks at a time, oldest first, until the pages in use fit.
-                while try state.usedBytes() > limit, persistedChunks > 0 {
+                while try state.usedBytes() > limit, let oldestBlock = try db.scalar("SELECT min(id) FROM blocks") {
+                    // Blocks hold the oldest data: drop the oldest window's rows first.
+                    let windowEnd = PersistentState.blockID(window: (oldestBlock >> 32) + 1, series: 0)
+                    let count = try db.prepare("SELECT coalesce(sum(c), 0), coalesce(sum(n), 0) FROM blocks WHERE id < ?")
+                    count.bind(1, windowEnd)
+                    try count.step()
+                    let (chunks, samples) = (Int(count.int64(0)), Int(count.int64(1)))
+                    count.reset()
+                    try db.transaction { () throws(StorageError) in try db.execute("DELETE FROM blocks WHERE id < \(windowEnd)") }
+                    result.chunksDeleted += chunks
+                    persistedChunks -= chunks
+                    persistedSamples -= samples
+                    try db.execute("PRAGMA incremental_vacuum")
+                }
+                while try state.usedBytes() > limit, persistedChunks > 0, try db.scalar("SELECT count(*) FROM chunks") ?? 0 > 0 {
                     let batch = max(1, persistedChunks / 10)
                     let oldest = try db.prepare("SELECT count(*), coalesce(sum(n), 0), coalesce(max(id), 0) FROM (SELECT id, n FROM chunks ORDER BY id LIMIT \(batch))")
                     try oldest.step()
@@ -79,6 +108,7 @@ extension TimeSeriesStore {
                         try statement.run()
                     }
                 }
+                try db.execute("DELETE FROM blocks WHERE (id & 4294967295) IN (\(refs.map(String.init).joined(separator: ",")))")
             }
         }
         for memSeries in gone {

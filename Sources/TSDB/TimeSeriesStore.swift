@@ -144,6 +144,7 @@ public actor TimeSeriesStore: Appender, Querier {
             guard let memSeries = series[ref], memSeries.lastT >= mint, memSeries.firstT <= maxt else { continue }
             var samples: [Sample] = []
             if let database, memSeries.persistedMaxT >= mint {
+                try database.readBlocks(ref: ref, mint: mint, maxt: maxt, firstT: memSeries.firstT, lastT: memSeries.persistedMaxT, into: &samples)
                 try database.readChunks(ref: ref, mint: mint, maxt: maxt, into: &samples)
             }
             memSeries.memorySamples(mint: mint, maxt: maxt, into: &samples)

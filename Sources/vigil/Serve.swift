@@ -206,6 +206,7 @@ struct StorageMaintenance: Service {
     private func maintain() async {
         do {
             let result = try await store.applyRetention()
+            try await store.compact()
             try await store.checkpoint()
             if result.chunksDeleted > 0 {
                 logger.info("retention applied", metadata: ["chunks_deleted": .stringConvertible(result.chunksDeleted),

@@ -235,3 +235,82 @@ func match(_ type: Matcher.MatchType, _ name: String, _ value: String) -> Matche
         #expect(Labels(key: labels.key) == labels)
     }
 }
+
+@Suite struct CompactionTests {
+    @Test func compactedBlocksReadBackExactlyIncludingLateChunks() async throws {
+        let temp = TemporaryDatabase()
+        defer { temp.remove() }
+        let store = try await TimeSeriesStore(path: temp.path, options: .init(retentionMillis: nil))
+        let a = counter("a"), c = counter("c")
+        var expectedA: [Sample] = [], expectedC: [Sample] = []
+        func append(_ labels: Labels, _ t: Timestamp, _ v: Double) async throws {
+            var batch = AppendBatch()
+            batch.append(labels: labels, t: t, v: v)
+            _ = try await store.commit(batch)
+        }
+        // c: 460 samples at 15 s (1h55m), so its head still holds samples from window 0.
+        for i in 0..<460 {
+            try await append(c, Timestamp(i) * 15_000, Double(i))
+            expectedC.append(Sample(t: Timestamp(i) * 15_000, v: Double(i)))
+        }
+        // a: 6 hours at 15 s, which moves the store's newest time into window 2.
+        for i in 0..<1440 {
+            try await append(a, Timestamp(i) * 15_000, Double(i) * 2)
+            expectedA.append(Sample(t: Timestamp(i) * 15_000, v: Double(i) * 2))
+        }
+        #expect(try await store.compact() > 0)
+        // c continues: its head, started in window 0, is cut now — after window 0 was compacted.
+        for i in 460..<600 {
+            try await append(c, Timestamp(i) * 15_000, Double(i))
+            expectedC.append(Sample(t: Timestamp(i) * 15_000, v: Double(i)))
+        }
+        try await store.compact()
+        func read(_ store: TimeSeriesStore, _ job: String, _ mint: Timestamp, _ maxt: Timestamp) async throws -> [Sample] {
+            try await store.select([match(.equal, "job", job)], mint: mint, maxt: maxt).first?.samples ?? []
+        }
+        #expect(try await read(store, "a", .min, .max) == expectedA)
+        #expect(try await read(store, "c", .min, .max) == expectedC)
+        // A range across the window boundary at 2 h.
+        let from: Timestamp = 7_000_000, to: Timestamp = 7_500_000
+        #expect(try await read(store, "a", from, to) == expectedA.filter { $0.t >= from && $0.t <= to })
+        #expect(try await read(store, "c", from, to) == expectedC.filter { $0.t >= from && $0.t <= to })
+        try await store.close()
+
+        let reopened = try await TimeSeriesStore(path: temp.path, options: .init(retentionMillis: nil))
+        #expect(try await read(reopened, "a", .min, .max) == expectedA)
+        #expect(try await read(reopened, "c", .min, .max) == expectedC)
+        let stats = await reopened.stats()
+        #expect(stats.samples == expectedA.count + expectedC.count)
+        // The same sample again after a restart is a repeat, not a conflict.
+        var repeatBatch = AppendBatch()
+        repeatBatch.append(labels: a, t: expectedA.last!.t, v: expectedA.last!.v)
+        #expect(try await reopened.commit(repeatBatch).duplicateTimestamp == 0)
+        try await reopened.close()
+    }
+
+    @Test func retentionDropsWholeCompactedWindows() async throws {
+        let temp = TemporaryDatabase()
+        defer { temp.remove() }
+        let hour: Int64 = 3_600_000
+        let store = try await TimeSeriesStore(path: temp.path, options: .init(retentionMillis: 3 * hour))
+        var refs: SeriesRef?
+        for i in 0..<(12 * 240) {
+            var batch = AppendBatch()
+            if let refs { batch.append(ref: refs, t: Timestamp(i) * 15_000, v: Double(i)) } else {
+                batch.append(labels: counter("a"), t: Timestamp(i) * 15_000, v: Double(i))
+            }
+            refs = try await store.commit(batch).newRefs.first ?? refs
+        }
+        try await store.compact()
+        let result = try await store.applyRetention()
+        #expect(result.chunksDeleted > 0)
+        let samples = try await store.select([match(.equal, "job", "a")], mint: .min, maxt: .max)[0].samples
+        let newest = Timestamp(12 * 240 - 1) * 15_000
+        #expect(samples.last?.t == newest)
+        // Whole windows go, never data younger than the retention time.
+        #expect(samples.first!.t <= newest - 3 * hour)
+        #expect(samples.first!.t > newest - 3 * hour - 2 * hour - 120 * 15_000)
+        let stats = await store.stats()
+        #expect(stats.samples == samples.count)
+    }
+}

@@ -12,10 +12,13 @@ final class PersistentState {
     private let insertChunk: SQLiteStatement
     private let insertLog: SQLiteStatement
     private let selectChunks: SQLiteStatement
+    let selectBlock: SQLiteStatement
+    /// The longest time any compacted chunk spans; block reads look back this far before a range.
+    var maxChunkSpan: Int64 = 0
     private(set) var samplesSinceCheckpoint = 0
     private(set) var lastLogSequence: Int64 = 0
 
-    static let schemaVersion: Int64 = 2
+    static let schemaVersion: Int64 = 3
 
     init(path: String) throws(StorageError) {
         self.path = path
@@ -40,7 +43,7 @@ final class PersistentState {
             CREATE TABLE IF NOT EXISTS head_chunks (series_id INTEGER PRIMARY KEY, data BLOB NOT NULL);
             CREATE TABLE IF NOT EXISTS metadata (metric TEXT PRIMARY KEY, type TEXT NOT NULL, help TEXT NOT NULL, unit TEXT NOT NULL) WITHOUT ROWID;
             INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', \(Self.schemaVersion)), ('checkpoint_seq', 0);
-            """)
+            """ + Self.blockSchema)
         let version = try database.scalar("SELECT value FROM meta WHERE key = 'schema_version'")
         guard version == Self.schemaVersion else {
             throw StorageError(code: 0, message: "\(path) has schema version \(version ?? -1); this build reads version \(Self.schemaVersion)")
@@ -51,6 +54,8 @@ final class PersistentState {
         insertChunk = try database.prepare("INSERT OR REPLACE INTO chunks (series_id, min_t, max_t, n, data) VALUES (?, ?, ?, ?, ?)")
         insertLog = try database.prepare("INSERT INTO head_log (data) VALUES (?)")
         selectChunks = try database.prepare("SELECT data FROM chunks WHERE series_id = ? AND max_t >= ? AND min_t <= ? ORDER BY min_t")
+        selectBlock = try database.prepare("SELECT data, max_t FROM blocks WHERE id = ?")
+        maxChunkSpan = try database.scalar("SELECT value FROM meta WHERE key = 'max_chunk_span'") ?? 0
         // AUTOINCREMENT: sequence numbers never repeat, even after the log is emptied by a checkpoint.
         lastLogSequence = try database.scalar("SELECT seq FROM sqlite_sequence WHERE name = 'head_log'") ?? 0
     }
