@@ -12,7 +12,7 @@ series=${3:-1000}
 out=bench/out/scrape
 rm -rf "$out" && mkdir -p "$out"
 command -v prometheus >/dev/null || { apt-get update && apt-get install -y prometheus; }
-swift build -c release --product vigil >/dev/null
+[ -n "${VIGIL_BINARY:-}" ] || swift build -c release --product vigil >/dev/null
 
 python3 bench/targets.py --targets "$targets" --series "$series" --seconds $((seconds + 60)) &
 targets_pid=$!
@@ -28,7 +28,7 @@ scrape_configs:
 YML
 sleep 2
 
-.build/release/vigil serve --config.file "$out/config.yml" --storage.path "$out/vigil/vigil.db" \
+"${VIGIL_BINARY:-.build/release/vigil}" serve --config.file "$out/config.yml" --storage.path "$out/vigil/vigil.db" \
   --web.listen-address 127.0.0.1:19190 --api.listen-address 127.0.0.1:19191 --log.level warning &
 vigil_pid=$!; pids+=("$vigil_pid")
 prometheus --config.file "$out/config.yml" --storage.tsdb.path "$out/prometheus" \

@@ -10,10 +10,10 @@ duration=${2:-24h}
 out=bench/out/tsdb
 rm -rf "$out" && mkdir -p "$out"
 command -v promtool >/dev/null || { apt-get update && apt-get install -y prometheus; }
-swift build -c release --product vigil >/dev/null
+[ -n "${VIGIL_BINARY:-}" ] || swift build -c release --product vigil >/dev/null
 
 echo "== Vigil: $series series, $duration at 15 s, one commit per scrape"
-.build/release/vigil tsdb append-synthetic --storage.path "$out/vigil.db" --series "$series" --interval 15s \
+"${VIGIL_BINARY:-.build/release/vigil}" tsdb append-synthetic --storage.path "$out/vigil.db" --series "$series" --interval 15s \
   --duration "$duration" --openmetrics "$out/samples.om" | tee "$out/vigil.txt"
 
 echo "== Prometheus 2.42 (promtool tsdb create-blocks-from openmetrics) on the same samples"

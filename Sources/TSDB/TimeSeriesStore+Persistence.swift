@@ -130,15 +130,16 @@ extension TimeSeriesStore {
     ///
     /// The window holding the newest sample and the one before it stay in the chunk table, so
     /// chunks still being cut rarely land in an already compacted window.
+    /// `keepingWindows` is how many recent windows stay; closing keeps only the newest.
     @discardableResult
-    public func compact() throws(StorageError) -> Int {
+    public func compact(keepingWindows: Int64 = 2) throws(StorageError) -> Int {
         guard let database, maxTime != .min else { return 0 }
-        return try database.compact(beforeWindow: PersistentState.window(maxTime) - 1).chunksMoved
+        return try database.compact(beforeWindow: PersistentState.window(maxTime) - keepingWindows + 1).chunksMoved
     }
 
     /// Compacts, checkpoints and closes the database; the store must not be used afterwards.
     public func close() throws(StorageError) {
-        try compact()
+        try compact(keepingWindows: 1)
         try checkpoint()
         // Hand the pages the emptied log occupied back to the file system.
         try? database?.database.execute("PRAGMA incremental_vacuum")

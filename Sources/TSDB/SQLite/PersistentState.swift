@@ -26,7 +26,10 @@ final class PersistentState {
             try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         }
         database = try SQLiteDatabase(path: path)
-        // auto_vacuum only takes effect before the first table exists; WAL lets readers and the writer overlap.
+        // page_size and auto_vacuum only take effect before the first table exists. 16 KiB pages hold
+        // about 27 block rows each, so the space left over at the end of a page is a few percent
+        // (at 4 KiB it was 7 %, enough to lose to Prometheus's blocks). WAL lets readers and the writer overlap.
+        try database.execute("PRAGMA page_size = 16384")
         try database.execute("PRAGMA auto_vacuum = INCREMENTAL")
         try database.execute("PRAGMA journal_mode = WAL")
         // NORMAL in WAL mode: a committed transaction survives the process being killed (not a power cut).
