@@ -64,6 +64,7 @@ let package = Package(
             dependencies: [
                 "API", "Web", "Rules", "PromQL", "Scraper", "TSDB",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -32,7 +32,7 @@ sleep 2
   --web.listen-address 127.0.0.1:19190 --api.listen-address 127.0.0.1:19191 --log.level warning &
 vigil_pid=$!; pids+=("$vigil_pid")
 prometheus --config.file "$out/config.yml" --storage.tsdb.path "$out/prometheus" \
-  --web.listen-address 127.0.0.1:19090 --log.level warn 2> "$out/prometheus.log" &
+  --web.listen-address 127.0.0.1:19290 --log.level warn 2> "$out/prometheus.log" &
 prom_pid=$!; pids+=("$prom_pid")
 
 sleep "$seconds"
@@ -42,7 +42,7 @@ vigil_ticks=$(ticks "$vigil_pid"); prom_ticks=$(ticks "$prom_pid")
 vigil_hwm=$(hwm "$vigil_pid"); prom_hwm=$(hwm "$prom_pid")
 # Samples each stored, from their own counters.
 vigil_samples=$(curl -s 127.0.0.1:19190/metrics | awk '/^vigil_tsdb_head_samples_appended_total/ {print $2}')
-prom_samples=$(curl -s 127.0.0.1:19090/metrics | awk '/^prometheus_tsdb_head_samples_appended_total/ {s += $2} END {print s}')
+prom_samples=$(curl -s 127.0.0.1:19290/metrics | awk '/^prometheus_tsdb_head_samples_appended_total/ {s += $2} END {print s}')
 kill "$vigil_pid" "$prom_pid"; wait "$vigil_pid" "$prom_pid" 2>/dev/null || true
 vigil_bytes=$(du -sb "$out/vigil" | awk '{print $1}')
 prom_bytes=$(du -sb "$out/prometheus" | awk '{print $1}')

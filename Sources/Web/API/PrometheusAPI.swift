@@ -12,17 +12,21 @@ public struct PrometheusAPI: Sendable {
     let scrapeManager: ScrapeManager
     let state: ServerState
     let version: String
+    let queryOptions: QueryOptions
 
-    public init(store: TimeSeriesStore, scrapeManager: ScrapeManager, state: ServerState, version: String) {
+    public init(store: TimeSeriesStore, scrapeManager: ScrapeManager, state: ServerState, version: String,
+                queryOptions: QueryOptions = QueryOptions()) {
         self.store = store
         self.scrapeManager = scrapeManager
         self.state = state
         self.version = version
+        self.queryOptions = queryOptions
     }
 
     /// Adds the API routes to `router`, GET and POST where Prometheus accepts both.
     public func addRoutes(to router: Router<BasicRequestContext>) {
         let api = router.group("api/v1")
+        addQueryRoutes(to: api)
         for method in [HTTPRequest.Method.get, .post] {
             api.on("series", method: method) { request, _ in await respond { try await series(request) } }
             api.on("labels", method: method) { request, _ in await respond { try await labels(request) } }

@@ -1,0 +1,148 @@
+/// formatPrometheusValue renders a sample value as Prometheus's API does.
+///
+/// That is Go's `strconv.FormatFloat(v, 'f', -1, 64)`: the shortest digits that read back
+/// as the same double, never in exponent form (`1e21` prints as `1000000000000000000000`),
+/// with `+Inf`, `-Inf` and `NaN` spelled as Prometheus spells them.
+public func formatPrometheusValue(_ value: Double) -> String {
+    if value.isNaN { return "NaN" }
+    if value.isInfinite { return value < 0 ? "-Inf" : "+Inf" }
+    let sign = value.sign == .minus ? "-" : ""
+    if value == 0 { return sign + "0" }
+    let (digits, decimalPoint) = shortestDigits(value.magnitude)
+    var out = sign
+    if decimalPoint <= 0 {
+        out += "0."
+        out += String(repeating: "0", count: -decimalPoint)
+        out += digits
+    } else if decimalPoint >= digits.count {
+        out += digits
+        out += String(repeating: "0", count: decimalPoint - digits.count)
+    } else {
+        let split = digits.index(digits.startIndex, offsetBy: decimalPoint)
+        out += digits[..<split]
+        out += "."
+        out += digits[split...]
+    }
+    return out
+}
+
+/// shortestDigits returns the shortest round-trip decimal digits of a positive finite double
+/// and the position of the decimal point relative to them (`1.5` → ("15", 1)).
+///
+/// Swift's `description` already produces the shortest round-trip digits; only its layout
+/// (exponent form for large and small numbers) differs from Go's, so it is re-laid out.
+private func shortestDigits(_ value: Double) -> (digits: String, decimalPoint: Int) {
+    let text = value.description
+    var mantissa = Substring(text)
+    var exponent = 0
+    if let e = text.firstIndex(where: { $0 == "e" || $0 == "E" }) {
+        mantissa = text[..<e]
+        exponent = Int(text[text.index(after: e)...]) ?? 0
+    }
+    var digits = ""
+    var pointIndex: Int?
+    for character in mantissa {
+        if character == "." {
+            pointIndex = digits.count
+        } else {
+            digits.append(character)
+        }
+    }
+    var decimalPoint = (pointIndex ?? digits.count) + exponent
+    while digits.first == "0" {
+        digits.removeFirst()
+        decimalPoint -= 1
+    }
+    while digits.last == "0" { digits.removeLast() }
+    return (digits, decimalPoint)
+}
+
+/// GoFloat holds Go's float64 helpers whose edge cases differ from Swift's standard library.
+enum GoFloat {
+    /// max is Go's `math.Max`: NaN wins, and +0 beats -0.
+    static func max(_ x: Double, _ y: Double) -> Double {
+        if x.isInfinite && x > 0 || y.isInfinite && y > 0 { return .infinity }
+        if x.isNaN || y.isNaN { return .nan }
+        if x == 0 && x == y { return x.sign == .minus ? y : x }
+        return x > y ? x : y
+    }
+
+    /// min is Go's `math.Min`: NaN wins, and -0 beats +0.
+    static func min(_ x: Double, _ y: Double) -> Double {
+        if x.isInfinite && x < 0 || y.isInfinite && y < 0 { return -.infinity }
+        if x.isNaN || y.isNaN { return .nan }
+        if x == 0 && x == y { return x.sign == .minus ? x : y }
+        return x < y ? x : y
+    }
+
+    /// parseFloat is Go's `strconv.ParseFloat(s, 64)`; nil where Go returns an error,
+    /// including values out of range (which Go rounds to ±Inf but reports as errors).
+    static func parseFloat(_ text: String) -> Double? {
+        var body = Substring(text)
+        var negative = false
+        if let first = body.first, first == "+" || first == "-" {
+            negative = first == "-"
+            body = body.dropFirst()
+        }
+        switch body.lowercased() {
+        case "inf", "infinity": return negative ? -.infinity : .infinity
+        case "nan": return .nan
+        default: break
+        }
+        guard !body.isEmpty, body.allSatisfy({ $0.isASCII }) else { return nil }
+        let value: Double?
+        if body.hasPrefix("0x") || body.hasPrefix("0X") {
+            // Go requires the binary exponent in hexadecimal floats.
+            guard body.contains(where: { $0 == "p" || $0 == "P" }) else { return nil }
+            value = Double(String(body).replacingUnderscores())
+        } else {
+            guard isDecimalSyntax(body) else { return nil }
+            var normalized = String(body)
+            if normalized.hasPrefix(".") { normalized = "0" + normalized }
+            if let point = normalized.firstIndex(of: ".") {
+                let next = normalized.index(after: point)
+                if next == normalized.endIndex || !normalized[next].isNumber { normalized.insert("0", at: next) }
+            }
+            value = Double(normalized)
+        }
+        guard let value, value.isFinite else { return nil }
+        return negative ? -value : value
+    }
+
+    /// isDecimalSyntax checks `digits [. digits] [e [+-] digits]` with at least one mantissa digit.
+    private static func isDecimalSyntax(_ text: Substring) -> Bool {
+        let bytes = Array(text.utf8)
+        var index = 0
+        var mantissaDigits = 0
+        func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
+        while index < bytes.count, isDigit(bytes[index]) { index += 1; mantissaDigits += 1 }
+        if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
+            index += 1
+            while index < bytes.count, isDigit(bytes[index]) { index += 1; mantissaDigits += 1 }
+        }
+        guard mantissaDigits > 0 else { return false }
+        if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
+            index += 1
+            if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") {
+                index += 1
+            }
+            let exponentStart = index
+            while index < bytes.count, isDigit(bytes[index]) { index += 1 }
+            guard index > exponentStart else { return false }
+        }
+        return index == bytes.count
+    }
+
+    /// int64 is Go's `int64(f)` on amd64: out-of-range values and NaN become `Int64.min`.
+    static func int64(_ value: Double) -> Int64 {
+        guard value.isFinite, value >= -9.223372036854775808e18, value < 9.223372036854775808e18 else {
+            return .min
+        }
+        return Int64(value)
+    }
+}
+
+extension String {
+    /// replacingUnderscores drops Go's digit separators, which only hexadecimal floats may contain.
+    fileprivate func replacingUnderscores() -> String { filter { $0 != "_" } }
+}

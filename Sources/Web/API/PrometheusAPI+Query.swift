@@ -1,0 +1,128 @@
+import Foundation
+import Hummingbird
+import PromQL
+import TSDB
+
+/// `/api/v1/query` and `/api/v1/query_range`.
+extension PrometheusAPI {
+    /// Prometheus's cap on points per series in one range query.
+    static let maxPointsPerSeries: Int64 = 11_000
+
+    func addQueryRoutes(to api: RouterGroup<BasicRequestContext>) {
+        for method in [HTTPRequest.Method.get, .post] {
+            api.on("query", method: method) { request, _ in await respond { try await instantQuery(request) } }
+            api.on("query_range", method: method) { request, _ in await respond { try await rangeQuery(request) } }
+        }
+    }
+
+    func instantQuery(_ request: Request) async throws -> Response {
+        let parameters = try await APIParameters.from(request)
+        let expr = try parseQuery(parameters)
+        let time = try parameters.time("time") ?? Self.now()
+        let engine = try engine(parameters)
+        do {
+            let value = try await engine.instantQuery(expr, at: time)
+            return successResponse { json in Self.write(value, into: &json) }
+        } catch {
+            throw APIError(queryError: error)
+        }
+    }
+
+    func rangeQuery(_ request: Request) async throws -> Response {
+        let parameters = try await APIParameters.from(request)
+        guard let start = try parameters.time("start") else { throw APIError(.badData, "invalid parameter \"start\": cannot parse \"\" to a valid timestamp") }
+        guard let end = try parameters.time("end") else { throw APIError(.badData, "invalid parameter \"end\": cannot parse \"\" to a valid timestamp") }
+        guard end >= start else { throw APIError(.badData, "invalid parameter \"end\": end timestamp must not be before start time") }
+        guard let step = try parameters.duration("step") else {
+            throw APIError(.badData, "invalid parameter \"step\": cannot parse \"\" to a valid duration")
+        }
+        guard step > 0 else {
+            throw APIError(.badData, "invalid parameter \"step\": zero or negative query resolution step widths are not accepted. Try a positive integer")
+        }
+        guard (end - start) / step <= Self.maxPointsPerSeries else {
+            throw APIError(.badData, "exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)")
+        }
+        let expr = try parseQuery(parameters)
+        let engine = try engine(parameters)
+        do {
+            let value = try await engine.rangeQuery(expr, start: start, end: end, step: step)
+            return successResponse { json in Self.write(value, into: &json) }
+        } catch {
+            throw APIError(queryError: error)
+        }
+    }
+
+    private func parseQuery(_ parameters: APIParameters) throws(APIError) -> Expr {
+        do {
+            return try parseExpr(parameters["query"] ?? "")
+        } catch {
+            throw APIError(.badData, "invalid parameter \"query\": \(error)")
+        }
+    }
+
+    /// The engine for this request, with its `timeout` parameter when one is given.
+    private func engine(_ parameters: APIParameters) throws(APIError) -> PromQLEngine {
+        var options = queryOptions
+        if let timeout = try parameters.duration("timeout"), timeout > 0 {
+            options.timeout = .milliseconds(min(timeout, Int64(options.timeout.components.seconds) * 1000))
+        }
+        return PromQLEngine(querier: store, options: options)
+    }
+
+    static func now() -> Timestamp { Timestamp((Date().timeIntervalSince1970 * 1000).rounded()) }
+
+    /// `{"resultType":…,"result":…}` with Prometheus's number and timestamp formats.
+    static func write(_ value: QueryValue, into json: inout JSONWriter) {
+        json.object { json in
+            json.key("resultType"); json.string(value.resultType)
+            json.key("result")
+            switch value {
+            case .scalar(let t, let v):
+                point(t, formatPrometheusValue(v), into: &json)
+            case .string(let t, let s):
+                point(t, s, into: &json)
+            case .vector(let samples):
+                json.array { json in
+                    for sample in samples {
+                        json.object { json in
+                            json.key("metric"); json.labels(sample.labels.map { ($0.name, $0.value) })
+                            json.key("value"); point(sample.t, formatPrometheusValue(sample.v), into: &json)
+                        }
+                    }
+                }
+            case .matrix(let series):
+                json.array { json in
+                    for one in series {
+                        json.object { json in
+                            json.key("metric"); json.labels(one.labels.map { ($0.name, $0.value) })
+                            json.key("values")
+                            json.array { json in
+                                for sample in one.samples { point(sample.t, formatPrometheusValue(sample.v), into: &json) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static func point(_ t: Timestamp, _ value: String, into json: inout JSONWriter) {
+        json.array { json in
+            json.raw(JSONWriter.timestamp(t))
+            json.string(value)
+        }
+    }
+}
+
+extension APIError {
+    /// Maps an engine error to Prometheus's errorType and status.
+    init(queryError: QueryError) {
+        switch queryError.errorType {
+        case "bad_data": self.init(.badData, queryError.message)
+        case "timeout": self.init(.timeout, queryError.message)
+        case "canceled": self.init(.canceled, queryError.message)
+        case "internal": self.init(.internal, queryError.message)
+        default: self.init(.execution, queryError.message)
+        }
+    }
+}
