@@ -49,7 +49,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(name: "PromQL", dependencies: ["TSDB"], swiftSettings: swiftSettings),
-        .target(name: "Rules", dependencies: ["PromQL", "Yams"], swiftSettings: swiftSettings),
+        .target(name: "Rules", dependencies: ["PromQL", "TSDB", "Yams"], swiftSettings: swiftSettings),
         .target(
             name: "Web",
             dependencies: [
@@ -84,6 +84,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "TSDBTests", dependencies: ["TSDB"], swiftSettings: swiftSettings),
+        .testTarget(name: "RulesTests", dependencies: ["Rules", "PromQL", "TSDB"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(name: "PromQLTests", dependencies: ["PromQL", "TSDB"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(
             name: "ScraperTests",

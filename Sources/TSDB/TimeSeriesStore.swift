@@ -108,7 +108,9 @@ public actor TimeSeriesStore: Appender, Querier {
             }
             persistedChunks += cut.count
             persistedSamples += cut.reduce(0) { $0 + $1.chunk.count }
-            if database.samplesSinceCheckpoint >= options.checkpointEverySamples {
+            // A checkpoint rewrites every changed head, so it is spaced by the number of series too:
+            // with 50,000 series a fixed 200,000 samples would mean rewriting them all every four scrapes.
+            if database.samplesSinceCheckpoint >= max(options.checkpointEverySamples, 20 * series.count) {
                 try checkpoint()
             }
         } else {

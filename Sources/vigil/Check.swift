@@ -26,7 +26,7 @@ struct CheckRules: AsyncParsableCommand {
     @Argument(help: "The rule files to check.")
     var files: [String]
 
-    @Option(help: "Linting checks to apply: all, duplicate-rules or none.")
+    @Option(help: "Linting checks to apply.")
     var lint: CheckOutput.Lint = .duplicateRules
 
     @Flag(help: "Make lint errors exit with status 3.")
@@ -49,7 +49,7 @@ struct CheckConfig: AsyncParsableCommand {
     @Argument(help: "The configuration files to check.")
     var files: [String]
 
-    @Option(help: "Linting checks to apply to the rule files: all, duplicate-rules or none.")
+    @Option(help: "Linting checks to apply to the rule files.")
     var lint: CheckOutput.Lint = .duplicateRules
 
     @Flag(help: "Make lint errors exit with status 3.")
@@ -66,12 +66,13 @@ struct CheckConfig: AsyncParsableCommand {
                 if !ruleFiles.isEmpty { output.say("  SUCCESS: \(ruleFiles.count) rule files found") }
                 output.say(" SUCCESS: \(file) is valid prometheus config file syntax")
             } catch let error as RuleErrors {
-                output.fail("  FAILED: " + error.errors.map(\.message).joined(separator: "; "))
+                // promtool stops at the first rule file pattern that names nothing.
+                output.fail("  FAILED: " + (error.errors.first?.message ?? "\(error)"))
             } catch {
                 output.fail("  FAILED: \(error)")
             }
             output.say("")
-            for ruleFile in ruleFiles { output.checkRuleFile(ruleFile, lint: lint, errorIndent: "     ", announce: false) }
+            for ruleFile in ruleFiles { output.checkRuleFile(ruleFile, lint: lint, errorIndent: "     ") }
         }
         try output.finish(lintFatal: lintFatal)
     }
@@ -90,7 +91,7 @@ struct CheckOutput {
     private var lintFailed = false
 
     /// Checks one rule file; `errorIndent` is promtool's prefix for errors (`check config` indents them).
-    mutating func checkRuleFile(_ path: String, lint: Lint, errorIndent: String, announce: Bool = true) {
+    mutating func checkRuleFile(_ path: String, lint: Lint, errorIndent: String) {
         say("Checking \(path)")
         do {
             let ruleFile = try RuleFile(contentsOf: path)

@@ -8,7 +8,7 @@ struct TSDBCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tsdb",
         abstract: "Inspect a Vigil store, or fill one with synthetic scrape-shaped data.",
-        subcommands: [Stats.self, AppendSynthetic.self]
+        subcommands: [Stats.self, Import.self, AppendSynthetic.self]
     )
 
     struct Stats: AsyncParsableCommand {
@@ -25,6 +25,68 @@ struct TSDBCommand: AsyncParsableCommand {
             let stats = await store.stats()
             try await store.close()
             print(StatsReport(stats).text)
+        }
+    }
+
+    struct Import: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Import samples with timestamps from an OpenMetrics text file, as promtool tsdb create-blocks-from openmetrics does.",
+            discussion: "Each series' samples must be in time order; a series' samples that go back in time are counted and skipped."
+        )
+
+        @Argument(help: "OpenMetrics text (ending in # EOF) whose samples carry timestamps.")
+        var file: String
+
+        @Option(name: .customLong("storage.path"), help: "The SQLite database; created when missing.")
+        var storagePath: String = "data/vigil.db"
+
+        func run() async throws {
+            let bytes: [UInt8]
+            do { bytes = Array(try Data(contentsOf: URL(fileURLWithPath: file))) } catch {
+                throw ValidationError("cannot read \(file): \(error.localizedDescription)")
+            }
+            let store = try await TimeSeriesStore(path: storagePath, options: .init(retentionMillis: nil))
+            var parser = ExpositionParser(bytes: bytes, format: .openMetrics)
+            var refs: [Labels: SeriesRef] = [:]
+            var batch = AppendBatch()
+            var pendingLabels: [Labels] = []
+            var pendingSet = Set<Labels>()
+            var total = 0, skipped = 0
+            func flush() async throws {
+                let result = try await store.commit(batch)
+                for (labels, ref) in zip(pendingLabels, result.newRefs) { refs[labels] = ref }
+                total += result.appended
+                skipped += result.outOfOrder + result.duplicateTimestamp
+                batch = AppendBatch()
+                pendingLabels = []
+                pendingSet = []
+            }
+            do {
+                while let entry = try parser.next() {
+                    guard case .sample(let value, let timestamp) = entry else { continue }
+                    guard let t = timestamp else {
+                        throw ValidationError("\(file): every sample needs a timestamp to be imported")
+                    }
+                    let labels = parser.currentLabels()
+                    if let ref = refs[labels] {
+                        batch.append(ref: ref, t: t, v: value)
+                    } else if pendingSet.contains(labels) {
+                        // A second sample of a series created in this batch: commit first to learn its reference.
+                        try await flush()
+                        batch.append(ref: refs[labels]!, t: t, v: value)
+                    } else {
+                        batch.append(labels: labels, t: t, v: value)
+                        pendingLabels.append(labels)
+                        pendingSet.insert(labels)
+                    }
+                    if batch.count >= 50_000 { try await flush() }
+                }
+            } catch let error as ExpositionError {
+                throw ValidationError("\(file):\(error)")
+            }
+            try await flush()
+            try await store.close()
+            print("imported \(total) samples (\(skipped) skipped) into \(storagePath)")
         }
     }
 

@@ -19,9 +19,11 @@ enum Fixtures {
 }
 
 /// The repository root, found from this file's path, for files outside the test bundle such as `config/alerts.yml`.
+///
+/// Symlinks are resolved first, so the root is right even when the test directory is linked into another package.
 enum Repository {
-    static let root: URL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
+    static let root: URL = URL(fileURLWithPath: #filePath).resolvingSymlinksInPath().deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
 
     static func path(_ relative: String) -> String {
         root.appendingPathComponent(relative).path

@@ -79,6 +79,11 @@ struct LoopHarness {
         try await store.select([try Matcher(.equal, "__name__", name)] + extra, mint: .min, maxt: .max)
     }
 
+    /// The samples of the first series named `name`, or none.
+    func first(_ name: String) async throws -> [Sample] {
+        try await samples(name).first?.samples ?? []
+    }
+
     func value(_ name: String) async throws -> [Double] {
         try await samples(name).first?.samples.map(\.v) ?? []
     }
@@ -115,7 +120,7 @@ latency_seconds_count 2
                 ["__name__": "http_requests_total", "instance": "127.0.0.1:\(port)", "job": "api", "path": "/a"],
                 ["__name__": "http_requests_total", "instance": "127.0.0.1:\(port)", "job": "api", "path": "/b"],
             ])
-            #expect(requests[0].samples == [Sample(t: 1_000_000, v: 10), Sample(t: 1_015_000, v: 10)])
+            #expect(try #require(requests.first).samples == [Sample(t: 1_000_000, v: 10), Sample(t: 1_015_000, v: 10)])
             #expect(try await harness.value("up") == [1, 1])
             #expect(try await harness.value("scrape_samples_scraped") == [8, 8])
             #expect(try await harness.value("scrape_samples_post_metric_relabeling") == [8, 8])
@@ -208,15 +213,17 @@ latency_seconds_count 2
             await harness.loop.scrapeOnce(at: 1_000_000)
             target.set("a 1\n")
             await harness.loop.scrapeOnce(at: 1_015_000)
-            let b = try await harness.samples("b")[0].samples
-            #expect(b.count == 2 && b[0] == Sample(t: 1_000_000, v: 2) && b[1].t == 1_015_000 && StaleNaN.isStale(b[1].v))
+            let b = try await harness.first("b")
+            try #require(b.count == 2)
+            #expect(b[0] == Sample(t: 1_000_000, v: 2) && b[1].t == 1_015_000 && StaleNaN.isStale(b[1].v))
             // The target goes away: its remaining series end too, once.
             target.set("", status: .serviceUnavailable)
             await harness.loop.scrapeOnce(at: 1_030_000)
             await harness.loop.scrapeOnce(at: 1_045_000)
-            let a = try await harness.samples("a")[0].samples
-            #expect(a.count == 3 && StaleNaN.isStale(a[2].v) && a[2].t == 1_030_000)
-            #expect(try await harness.samples("b")[0].samples.count == 2)
+            let a = try await harness.first("a")
+            try #require(a.count == 3)
+            #expect(StaleNaN.isStale(a[2].v) && a[2].t == 1_030_000)
+            #expect(try await harness.first("b").count == 2)
             #expect(try await harness.value("up") == [1, 1, 0, 0])
             try await harness.shutdown()
         }
@@ -232,8 +239,9 @@ latency_seconds_count 2
             await harness.loop.scrapeOnce(at: 1_015_000)
             target.set("requests_total 3\n")
             await harness.loop.scrapeOnce(at: 1_030_000)
-            let samples = try await harness.samples("requests_total")[0].samples
+            let samples = try await harness.first("requests_total")
             #expect(samples.map(\.t) == [1_000_000, 1_015_000, 1_030_000])
+            try #require(samples.count == 3)
             #expect(samples[0].v == 100 && StaleNaN.isStale(samples[1].v) && samples[2].v == 3)
             #expect(harness.lastStatus?.health == .up)
             try await harness.shutdown()
@@ -278,10 +286,10 @@ latency_seconds_count 2
         try await target.serve { port in
             let harness = try LoopHarness(port: port)
             await harness.loop.scrapeOnce(at: 2_000_000)
-            #expect(try await harness.samples("g")[0].samples == [Sample(t: 1_000_500, v: 5)])
+            #expect(try await harness.first("g") == [Sample(t: 1_000_500, v: 5)])
             let ignoring = try LoopHarness(port: port) { $0.honorTimestamps = false }
             await ignoring.loop.scrapeOnce(at: 2_000_000)
-            #expect(try await ignoring.samples("g")[0].samples == [Sample(t: 2_000_000, v: 5)])
+            #expect(try await ignoring.first("g") == [Sample(t: 2_000_000, v: 5)])
             try await harness.shutdown()
             try await ignoring.shutdown()
         }

@@ -26,8 +26,19 @@ struct CommandResult {
     var stderr: String
 }
 
-/// Runs vigil to completion from the repository root.
-func runVigil(_ arguments: [String], environment: [String: String] = [:]) throws -> CommandResult {
+/// Runs blocking work on a dedicated thread; the concurrency pool has only as many threads as cores.
+func onOwnThread<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread { continuation.resume(with: Result { try work() }) }.start()
+    }
+}
+
+/// Runs vigil to completion from the repository root, waiting on its own thread.
+func runVigil(_ arguments: [String], environment: [String: String] = [:]) async throws -> CommandResult {
+    try await onOwnThread { try runVigilBlocking(arguments, environment: environment) }
+}
+
+private func runVigilBlocking(_ arguments: [String], environment: [String: String]) throws -> CommandResult {
     let process = Process()
     process.executableURL = vigilBinary
     process.arguments = arguments

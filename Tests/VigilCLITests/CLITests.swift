@@ -5,10 +5,10 @@ import Glibc
 #endif
 
 @Suite(.serialized) struct CLITests {
-    @Test func trainReproducesTheCommittedArtifactAndPrintsCVScores() throws {
+    @Test func trainReproducesTheCommittedArtifactAndPrintsCVScores() async throws {
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-train-\(UUID().uuidString).json")
         defer { try? FileManager.default.removeItem(at: out) }
-        let result = try runVigil(["train", "--data", "data/diabetes.csv", "--out", out.path])
+        let result = try await runVigil(["train", "--data", "data/diabetes.csv", "--out", out.path])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("5-fold CV (mean of 10 shuffles) accuracy 0."))
         #expect(result.stdout.contains("ROC AUC 0."))
@@ -16,17 +16,17 @@ import Glibc
         #expect(try Data(contentsOf: out) == committed, "the committed model is not what `vigil train` produces")
     }
 
-    @Test func trainReportsABadDataFileWithItsLine() throws {
+    @Test func trainReportsABadDataFileWithItsLine() async throws {
         let csv = FileManager.default.temporaryDirectory.appendingPathComponent("bad-\(UUID().uuidString).csv")
         defer { try? FileManager.default.removeItem(at: csv) }
         try Data("Pregnancies,Glucose,BloodPressure,SkinThickness,Insulin,BMI,DiabetesPedigreeFunction,Age,Outcome\n1,2,3,4,5,6,7,8\n".utf8).write(to: csv)
-        let result = try runVigil(["train", "--data", csv.path, "--out", "/dev/null"])
+        let result = try await runVigil(["train", "--data", csv.path, "--out", "/dev/null"])
         #expect(result.status != 0)
         #expect(result.stderr.contains("\(csv.path):2: expected 9 cells, got 8"))
     }
 
-    @Test func serveRejectsABadListenAddress() throws {
-        let result = try runVigil(["serve", "--api.listen-address", "localhost"])
+    @Test func serveRejectsABadListenAddress() async throws {
+        let result = try await runVigil(["serve", "--api.listen-address", "localhost"])
         #expect(result.status == 64)
         #expect(result.stderr.contains("--api.listen-address must be HOST:PORT"))
     }

@@ -22,14 +22,18 @@ import Glibc
         try process.run()
 
         // Read commit reports until several chunks per series have been cut, then kill without warning.
-        var text = ""
-        var committed: [Int64] = []
-        while committed.count < 400 {
-            let data = output.fileHandleForReading.availableData
-            guard !data.isEmpty else { break }
-            text += String(decoding: data, as: UTF8.self)
-            let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-            committed = lines.dropLast().compactMap { $0.hasPrefix("committed ") ? Int64($0.dropFirst(10)) : nil }
+        let reader = output.fileHandleForReading
+        let committed: [Int64] = try await onOwnThread {
+            var text = ""
+            var committed: [Int64] = []
+            while committed.count < 400 {
+                let data = reader.availableData
+                guard !data.isEmpty else { break }
+                text += String(decoding: data, as: UTF8.self)
+                let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+                committed = lines.dropLast().compactMap { $0.hasPrefix("committed ") ? Int64($0.dropFirst(10)) : nil }
+            }
+            return committed
         }
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()

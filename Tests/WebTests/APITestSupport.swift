@@ -54,21 +54,31 @@ func json(_ response: TestResponse) throws -> [String: Any] {
     try #require(try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [String: Any])
 }
 
-/// Runs Debian's promtool; a missing promtool fails the test under CI and skips it elsewhere.
-func promtool(_ arguments: [String]) throws -> (status: Int32, output: String)? {
+/// Runs Debian's promtool on its own thread, so waiting for it never blocks the server under test;
+/// a missing promtool fails the test under CI and skips it elsewhere.
+func promtool(_ arguments: [String]) async throws -> (status: Int32, output: String)? {
     let path = "/usr/bin/promtool"
     guard FileManager.default.isExecutableFile(atPath: path) else {
         if ProcessInfo.processInfo.environment["CI"] == "true" { Issue.record("promtool is not installed (apt-get install prometheus)") }
         return nil
     }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: path)
-    process.arguments = arguments
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    return try await onOwnThread {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+}
+
+/// Runs blocking work on a dedicated thread; the concurrency pool has only as many threads as cores.
+func onOwnThread<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread { continuation.resume(with: Result { try work() }) }.start()
+    }
 }

@@ -72,10 +72,10 @@ import Testing
         let fixture = try MonitoringFixture()
         try await fixture.load()
         try await fixture.run { _, port in
-            guard let series = try promtool(["query", "series", "http://127.0.0.1:\(port)", "--match=up"]) else { return }
+            guard let series = try await promtool(["query", "series", "http://127.0.0.1:\(port)", "--match=up"]) else { return }
             #expect(series.status == 0, "\(series.output)")
             #expect(series.output.contains(#"{__name__="up", instance="a:1", job="api"}"#), "\(series.output)")
-            let labels = try #require(try promtool(["query", "labels", "http://127.0.0.1:\(port)", "job"]))
+            let labels = try #require(try await promtool(["query", "labels", "http://127.0.0.1:\(port)", "job"]))
             #expect(labels.status == 0)
             #expect(labels.output.split(separator: "\n") == ["api", "vigil"])
         }

@@ -30,11 +30,14 @@ extension RuleFile {
 
     /// Reads, parses and validates one rule file.
     public init(contentsOf path: String) throws(RuleErrors) {
-        let text: String
+        let data: Data
         do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
             throw RuleErrors([RuleError(code: .io, file: path, message: "cannot read rule file: \(Self.reason(error))")])
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw RuleErrors([RuleError(code: .syntax, file: path, message: "rule file is not valid UTF-8 text")])
         }
         try self.init(yaml: text, file: path)
     }
@@ -60,13 +63,7 @@ extension RuleFile {
 public func loadRuleFiles(_ patterns: [String]) throws(RuleErrors) -> [LoadedRuleFile] {
     var errors: [RuleError] = []
     var loaded: [LoadedRuleFile] = []
-    let paths: [String]
-    do {
-        paths = try expandRuleFilePatterns(patterns)
-    } catch {
-        throw error
-    }
-    for path in paths {
+    for path in try expandRuleFilePatterns(patterns) {
         do {
             loaded.append(LoadedRuleFile(path: path, ruleFile: try RuleFile(contentsOf: path)))
         } catch {
@@ -159,7 +156,7 @@ enum RuleFileDecoding {
             guard case .mapping(let mapping)? = node else { return }
             for (key, _) in mapping {
                 guard let name = key.string, !known.contains(name) else { continue }
-                let issue = UnknownField(message: "field \(name) not found in \(section)", path: path + [AnyCodingKey(name)])
+                let issue = UnknownField(name: name, known: known, section: section, path: path + [AnyCodingKey(name)])
                 errors.append(located(issue, in: root, file: file))
             }
         }

@@ -38,10 +38,9 @@ extension RuleFileFormat {
                 let (spec, problems) = rule.validate()
                 if let spec { rules.append(spec) }
                 errors += problems.map { problem in
-                        RuleError(
-                            code: problem.code, file: file, line: problem.position?.line, column: problem.position?.column,
-                            group: name, rule: index + 1, ruleName: rule.displayName, message: problem.message,
-                            cause: problem.cause)
+                    RuleError(
+                        code: problem.code, file: file, line: problem.position?.line, column: problem.position?.column,
+                        group: name, rule: index + 1, ruleName: rule.displayName, message: problem.message, cause: problem.cause)
                 }
             }
             groups.append(RuleGroupSpec(
@@ -111,19 +110,20 @@ extension RuleFormat {
             if !MetricNames.isValidMetricName(recordName) { problem("invalid recording rule name: \(recordName)", at: at) }
         }
 
-        for label in labels.sorted(by: { $0.name < $1.name }) {
+        // promtool's order here is Go's random map order; file order is the useful one.
+        for label in labels {
             if !MetricNames.isValidLabelName(label.name) || label.name == Labels.metricName {
                 problem("invalid label name: \(label.name)", at: label.position)
             }
         }
-        for annotation in annotations.sorted(by: { $0.name < $1.name }) where !MetricNames.isValidLabelName(annotation.name) {
+        for annotation in annotations where !MetricNames.isValidLabelName(annotation.name) {
             problem("invalid annotation name: \(annotation.name)", at: annotation.position)
         }
 
         // Only alerting rules template their labels and annotations; a recording rule's labels are literal.
         if !alertName.isEmpty {
             for (kind, pairs) in [("label", labels), ("annotation", annotations)] {
-                for pair in pairs.sorted(by: { $0.name < $1.name }) {
+                for pair in pairs {
                     do {
                         _ = try AlertTemplate(pair.value, alertName: alertName)
                     } catch {

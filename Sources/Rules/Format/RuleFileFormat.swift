@@ -97,7 +97,7 @@ struct Position: Hashable {
 
 /// Located is a decoded value with the position of its YAML node, for messages that point at it.
 ///
-/// A YAML null decodes as an empty `Located`-free nil through `decodeIfPresent`, so `for: ~` means "unset".
+/// A YAML null is absent to `decodeIfPresent`, so `for: ~` means "unset", as in Prometheus.
 struct Located<Value: Decodable>: Decodable {
     var value: Value
     var position: Position
@@ -147,10 +147,17 @@ struct AnyCodingKey: CodingKey {
     init?(intValue: Int) { self.init(index: intValue) }
 }
 
-/// UnknownField is thrown while decoding for a key the rule format does not know, with where it is.
+/// UnknownField is a key the rule format does not know, with where it is.
 struct UnknownField: Error {
     var message: String
     var path: [any CodingKey]
+
+    /// The error for `name` in `section`, suggesting the known field it is probably a misspelling of.
+    init(name: String, known: [String], section: String, path: [any CodingKey]) {
+        message = "field \(name) not found in \(section)"
+        if let suggestion = closest(to: name, among: known) { message += " (did you mean \(suggestion)?)" }
+        self.path = path
+    }
 }
 
 extension Decoder {
@@ -162,9 +169,7 @@ extension Decoder {
         // A non-mapping is left for the caller's own decoding to report as a type mismatch.
         guard let container = try? container(keyedBy: AnyCodingKey.self) else { return }
         for key in container.allKeys where !known.contains(key.stringValue) {
-            var message = "field \(key.stringValue) not found in \(section)"
-            if let suggestion = closest(to: key.stringValue, among: known) { message += " (did you mean \(suggestion)?)" }
-            throw UnknownField(message: message, path: codingPath + [key])
+            throw UnknownField(name: key.stringValue, known: known, section: section, path: codingPath + [key])
         }
     }
 }

@@ -4,7 +4,8 @@ import TSDB
 ///
 /// It applies Prometheus's recipe: drop `__name__` from the series, set each rule label to its expanded template
 /// (an empty expansion removes the label), set `alertname`, and expand the annotations. Templates are parsed once,
-/// when the expander is built.
+/// when the expander is built. Annotations that expand to nothing are left out, since `Labels` holds no empty
+/// values; Prometheus would keep them as empty strings.
 public struct AlertExpander: Sendable {
     public let alertName: String
     private let labelTemplates: [(name: String, template: AlertTemplate)]

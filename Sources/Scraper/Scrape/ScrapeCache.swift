@@ -27,19 +27,25 @@ struct ScrapeCache {
 
     /// Series stored by the last successful scrape but absent from `iteration`, which now get staleness markers.
     mutating func takeVanished() -> [SeriesRef] {
+        guard lastStoredIteration != 0, lastStoredIteration != iteration else { return [] }
+        var vanishedKeys: [SeriesKey] = []
         var vanished: [SeriesRef] = []
-        for (key, entry) in entries where entry.lastSeen == lastStoredIteration && lastStoredIteration != iteration {
+        for (key, entry) in entries where entry.lastSeen == lastStoredIteration {
+            vanishedKeys.append(key)
             if let ref = entry.ref, entry.labels != nil, !entry.explicitTimestamp { vanished.append(ref) }
-            entries[key]?.lastSeen = 0
         }
+        // Mutating after the loop: changing the dictionary while iterating it would copy it whole.
+        for key in vanishedKeys { entries[key]?.lastSeen = 0 }
         return vanished
     }
 
-    /// Forgets series not seen for a while so a target that churns series cannot grow the cache forever.
+    /// Forgets series not seen for `iterations` scrapes, so a target that churns series cannot grow the cache
+    /// forever. It runs every `iterations` scrapes, not every scrape: a full pass costs as much as a scrape.
     mutating func evict(olderThan iterations: UInt64) {
-        guard iteration > iterations else { return }
+        guard iteration > iterations, iteration % iterations == 0 else { return }
         let horizon = iteration - iterations
-        entries = entries.filter { $0.value.lastSeen >= horizon }
+        let stale = entries.compactMap { $0.value.lastSeen < horizon ? $0.key : nil }
+        for key in stale { entries[key] = nil }
     }
 }
 

@@ -1,0 +1,83 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import Testing
+@testable import Web
+
+@Suite struct QueryAPITests {
+    @Test func instantAndRangeQueriesAnswerInPrometheusShapes() async throws {
+        let fixture = try MonitoringFixture()
+        try await fixture.load()
+        let at = Double(fixture.base) / 1000 + 135
+        try await fixture.run { client, _ in
+            let vector = try json(try await client.execute(uri: "/api/v1/query?query=up&time=\(at)", method: .get))
+            let data = try #require(vector["data"] as? [String: Any])
+            #expect(data["resultType"] as? String == "vector")
+            let result = try #require(data["result"] as? [[String: Any]])
+            #expect(result.map { ($0["metric"] as? [String: String])?["job"] } == ["api", "vigil"])
+            let point = try #require(result[1]["value"] as? [Any])
+            #expect(point[0] as? Double == at && point[1] as? String == "0")
+
+            let rate = try json(try await client.execute(
+                uri: "/api/v1/query?query=sum%20by%20(job)%20(rate(requests_total%5B1m%5D))&time=\(at)", method: .get))
+            let rateResult = try #require((rate["data"] as? [String: Any])?["result"] as? [[String: Any]])
+            #expect(rateResult.count == 1)
+            #expect(Double((rateResult[0]["value"] as? [Any])?[1] as? String ?? "") == 10.0 / 15)
+
+            let scalar = try json(try await client.execute(uri: "/api/v1/query?query=1%2B1&time=100.5", method: .get))
+            #expect(((scalar["data"] as? [String: Any])?["result"] as? [Any])?.last as? String == "2")
+
+            let start = Double(fixture.base) / 1000
+            let range = try json(try await client.execute(
+                uri: "/api/v1/query_range?query=up&start=\(start)&end=\(start + 60)&step=15s", method: .get))
+            let matrix = try #require(range["data"] as? [String: Any])
+            #expect(matrix["resultType"] as? String == "matrix")
+            let series = try #require(matrix["result"] as? [[String: Any]])
+            #expect((series[0]["values"] as? [[Any]])?.count == 5)
+
+            let posted = try await client.execute(uri: "/api/v1/query", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
+                                                  body: ByteBuffer(string: "query=count(up)&time=\(at)"))
+            #expect((((try json(posted)["data"] as? [String: Any])?["result"] as? [[String: Any]])?.first?["value"] as? [Any])?[1] as? String == "2")
+        }
+    }
+
+    @Test func queryErrorsUsePrometheusTypesAndStatuses() async throws {
+        let fixture = try MonitoringFixture()
+        try await fixture.run { client, _ in
+            let syntax = try await client.execute(uri: "/api/v1/query?query=rate(up%5B5%5D)", method: .get)
+            #expect(syntax.status == .badRequest)
+            let body = try json(syntax)
+            #expect(body["errorType"] as? String == "bad_data")
+            #expect(body["error"] as? String == "invalid parameter \"query\": 1:9: parse error: missing unit character in duration")
+
+            let tooMany = try json(try await client.execute(uri: "/api/v1/query_range?query=up&start=0&end=100000&step=1", method: .get))
+            #expect((tooMany["error"] as? String)?.hasPrefix("exceeded maximum resolution of 11,000 points per timeseries") == true)
+
+            let noStep = try await client.execute(uri: "/api/v1/query_range?query=up&start=0&end=10", method: .get)
+            #expect(noStep.status == .badRequest)
+
+            let execution = try await client.execute(uri: "/api/v1/query?query=label_replace(vector(1),%22x%22,%22y%22,%22z%22,%22(%22)", method: .get)
+            #expect(execution.status == .badRequest || execution.status == .unprocessableContent)
+        }
+    }
+
+    @Test func promtoolQueriesInstantAndRange() async throws {
+        let fixture = try MonitoringFixture()
+        try await fixture.load()
+        try await fixture.run { _, port in
+            guard let instant = try await promtool(["query", "instant", "http://127.0.0.1:\(port)", "up"]) else { return }
+            #expect(instant.status == 0, "\(instant.output)")
+            #expect(instant.output.contains(#"up{instance="a:1", job="api"} => 1 @["#), "\(instant.output)")
+            let start = String(fixture.base / 1000)
+            let end = String(fixture.base / 1000 + 60)
+            let range = try #require(try await promtool(["query", "range", "--start=\(start)", "--end=\(end)", "--step=15s",
+                                                   "http://127.0.0.1:\(port)", "rate(requests_total[1m])"]))
+            #expect(range.status == 0, "\(range.output)")
+            #expect(range.output.contains(#"{code="200", instance="a:1", job="api"} =>"#), "\(range.output)")
+            let bad = try #require(try await promtool(["query", "instant", "http://127.0.0.1:\(port)", "rate(up[5])"]))
+            #expect(bad.status != 0)
+            #expect(bad.output.contains("bad_data"), "\(bad.output)")
+        }
+    }
+}

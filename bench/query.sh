@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Query speed: the seed's queries against Vigil and Debian's Prometheus 2.42 holding the same day of
+# data (bench/seed_history.py, imported with `vigil tsdb import` and `promtool tsdb create-blocks-from
+# openmetrics`), as instant queries and as 1 h range queries at 15 s steps, over HTTP, in one run.
+#
+#   bench/query.sh [instances] [repetitions]     (default 20 instances, 30 repetitions)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+instances=${1:-20}
+reps=${2:-30}
+out=bench/out/query
+rm -rf "$out" && mkdir -p "$out"
+command -v promtool >/dev/null || { apt-get update && apt-get install -y prometheus; }
+[ -n "${VIGIL_BINARY:-}" ] || swift build -c release --product vigil >/dev/null
+vigil="${VIGIL_BINARY:-.build/release/vigil}"
+
+end=$(( $(date +%s) - 60 ))
+python3 bench/seed_history.py --instances "$instances" --end "$end" > "$out/history.om"
+promtool tsdb create-blocks-from openmetrics "$out/history.om" "$out/prometheus" > /dev/null
+"$vigil" tsdb import "$out/history.om" --storage.path "$out/vigil/vigil.db"
+: > "$out/empty.yml"
+
+pids=()
+trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done' EXIT
+"$vigil" serve --config.file "$out/empty.yml" --storage.path "$out/vigil/vigil.db" --storage.retention.time 0 \
+  --web.listen-address 127.0.0.1:19390 --api.listen-address 127.0.0.1:19391 --log.level warning &
+pids+=($!)
+prometheus --config.file "$out/empty.yml" --storage.tsdb.path "$out/prometheus" --storage.tsdb.retention.time 30d \
+  --web.listen-address 127.0.0.1:19391 --log.level warn 2> "$out/prometheus.log" &
+pids+=($!)
+for url in http://127.0.0.1:19390/-/ready http://127.0.0.1:19391/-/ready; do
+  for _ in $(seq 1 100); do curl -sf "$url" >/dev/null && break; sleep 0.2; done
+done
+
+python3 - "$end" "$reps" <<'PY'
+import json, statistics, sys, time, urllib.parse, urllib.request
+end, reps = int(sys.argv[1]), int(sys.argv[2])
+queries = [
+    "rate(api_requests_total[1m])",
+    "histogram_quantile(0.95, rate(api_request_duration_seconds_bucket[5m]))",
+    "sum by (outcome) (rate(predictions_total[1m]))",
+]
+servers = {"vigil": "http://127.0.0.1:19390", "prometheus": "http://127.0.0.1:19391"}
+
+def timed(base, path, params):
+    url = base + path + "?" + urllib.parse.urlencode(params)
+    started = time.perf_counter()
+    with urllib.request.urlopen(url) as response:
+        body = json.load(response)
+    elapsed = time.perf_counter() - started
+    assert body["status"] == "success", body
+    return elapsed, body["data"]["result"]
+
+print(f"{'query':76}{'kind':>8}{'vigil ms':>10}{'prom ms':>10}{'ratio':>8}")
+for query in queries:
+    for kind, path, params in [("instant", "/api/v1/query", {"query": query, "time": end}),
+                               ("1h/15s", "/api/v1/query_range", {"query": query, "start": end - 3600, "end": end, "step": 15})]:
+        medians, results = {}, {}
+        for name, base in servers.items():
+            timed(base, path, params)  # warm-up
+            samples = []
+            for _ in range(reps):
+                elapsed, result = timed(base, path, params)
+                samples.append(elapsed)
+            medians[name], results[name] = statistics.median(samples), result
+        assert len(results["vigil"]) == len(results["prometheus"]), (query, kind)
+        print(f"{query:76}{kind:>8}{medians['vigil'] * 1000:10.2f}{medians['prometheus'] * 1000:10.2f}"
+              f"{medians['prometheus'] / medians['vigil']:7.1f}x")
+print("ratio = Prometheus's median time / Vigil's (higher is better for Vigil); both answered the same number of series")
+PY
