@@ -49,7 +49,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(name: "PromQL", dependencies: ["TSDB"], swiftSettings: swiftSettings),
-        .target(name: "Rules", dependencies: ["PromQL", "TSDB", "Yams"], swiftSettings: swiftSettings),
+        .target(
+            name: "Rules",
+            dependencies: [
+                "PromQL", "TSDB", "Yams",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "Web",
             dependencies: [

@@ -26,9 +26,9 @@ trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done' EXIT
   --web.listen-address 127.0.0.1:19390 --api.listen-address 127.0.0.1:19391 --log.level warning &
 pids+=($!)
 prometheus --config.file "$out/empty.yml" --storage.tsdb.path "$out/prometheus" --storage.tsdb.retention.time 30d \
-  --web.listen-address 127.0.0.1:19391 --log.level warn 2> "$out/prometheus.log" &
+  --web.listen-address 127.0.0.1:19392 --log.level warn 2> "$out/prometheus.log" &
 pids+=($!)
-for url in http://127.0.0.1:19390/-/ready http://127.0.0.1:19391/-/ready; do
+for url in http://127.0.0.1:19390/-/ready http://127.0.0.1:19392/-/ready; do
   for _ in $(seq 1 100); do curl -sf "$url" >/dev/null && break; sleep 0.2; done
 done
 
@@ -40,7 +40,7 @@ queries = [
     "histogram_quantile(0.95, rate(api_request_duration_seconds_bucket[5m]))",
     "sum by (outcome) (rate(predictions_total[1m]))",
 ]
-servers = {"vigil": "http://127.0.0.1:19390", "prometheus": "http://127.0.0.1:19391"}
+servers = {"vigil": "http://127.0.0.1:19390", "prometheus": "http://127.0.0.1:19392"}
 
 def timed(base, path, params):
     url = base + path + "?" + urllib.parse.urlencode(params)

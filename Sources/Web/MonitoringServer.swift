@@ -1,6 +1,7 @@
 import Hummingbird
 import Logging
 import NIOCore
+import Rules
 import Scraper
 import TSDB
 
@@ -14,9 +15,12 @@ public struct MonitoringServer: Sendable {
     let reload: @Sendable () async -> String?
     let logger: Logger
 
+    public let ruleManager: RuleManager?
+
     public init(store: TimeSeriesStore, scrapeManager: ScrapeManager, metrics: VigilMetrics, state: ServerState, version: String,
-                logger: Logger, reload: @escaping @Sendable () async -> String?) {
-        self.api = PrometheusAPI(store: store, scrapeManager: scrapeManager, state: state, version: version)
+                ruleManager: RuleManager? = nil, logger: Logger, reload: @escaping @Sendable () async -> String?) {
+        self.api = PrometheusAPI(store: store, scrapeManager: scrapeManager, state: state, version: version, ruleManager: ruleManager)
+        self.ruleManager = ruleManager
         self.store = store
         self.scrapeManager = scrapeManager
         self.metrics = metrics
@@ -32,6 +36,10 @@ public struct MonitoringServer: Sendable {
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: await metrics.render())))
         }
         api.addRoutes(to: router)
+        if let ruleManager { PagesRoutes(ruleManager: ruleManager, scrapeManager: scrapeManager).addRoutes(to: router) }
+        router.get("/") { _, _ in
+            Response(status: .found, headers: [.location: "/alerts"])
+        }
         router.get("/-/healthy") { _, _ in plainText("Vigil is Healthy.\n") }
         router.get("/-/ready") { _, _ in plainText("Vigil is Ready.\n") }
         router.post("/-/reload") { _, _ in

@@ -1,4 +1,5 @@
 import Prometheus
+import Rules
 import Scraper
 import Synchronization
 import TSDB
@@ -24,9 +25,12 @@ public final class VigilMetrics: Sendable {
     private let commitFailures: Counter
     private let retentionDeleted: Counter
     private let seen = Mutex<TimeSeriesStore.Totals>(.init())
+    private let ruleManager: RuleManager?
+    private let groupSeen = Mutex<[String: (evaluations: Int, failures: Int, missed: Int)]>([:])
 
-    public init(store: TimeSeriesStore) {
+    public init(store: TimeSeriesStore, ruleManager: RuleManager? = nil) {
         self.store = store
+        self.ruleManager = ruleManager
         let registry = self.registry
         func gauge(_ name: String, _ help: String) -> Gauge { registry.makeGauge(descriptor: .init(metricName: name, unitName: "", helpText: help)) }
         func counter(_ name: String, _ help: String) -> Counter { registry.makeCounter(descriptor: .init(metricName: name, unitName: "", helpText: help)) }
@@ -85,6 +89,34 @@ public final class VigilMetrics: Sendable {
             advance(retentionDeleted, previous.chunksDeletedByRetention, totals.chunksDeletedByRetention)
             previous = totals
         }
+        await renderRuleGroups()
         return registry.emitToBuffer()
+    }
+
+    /// Per rule group, as Prometheus's rule manager reports them (with `vigil_` for `prometheus_`).
+    private func renderRuleGroups() async {
+        guard let groups = await ruleManager?.snapshot() else { return }
+        func descriptor(_ name: String, _ help: String) -> MetricNameDescriptor { .init(metricName: name, unitName: "", helpText: help) }
+        for group in groups {
+            let labels = [("rule_group", group.file + ";" + group.name)]
+            registry.makeGauge(descriptor: descriptor("vigil_rule_group_last_duration_seconds", "Duration of the last rule group evaluation."), labels: labels)
+                .set(group.evaluationSeconds)
+            registry.makeGauge(descriptor: descriptor("vigil_rule_group_last_evaluation_timestamp_seconds", "Time of the last rule group evaluation."), labels: labels)
+                .set(Double(group.lastEvaluation ?? 0) / 1000)
+            registry.makeGauge(descriptor: descriptor("vigil_rule_group_interval_seconds", "Evaluation interval of the rule group."), labels: labels)
+                .set(Double(group.interval) / 1000)
+            registry.makeGauge(descriptor: descriptor("vigil_rule_group_rules", "Number of rules in the group."), labels: labels)
+                .set(Double(group.rules.count))
+            let evaluations = registry.makeCounter(descriptor: descriptor("vigil_rule_evaluations_total", "Total rule group evaluations."), labels: labels)
+            let failures = registry.makeCounter(descriptor: descriptor("vigil_rule_evaluation_failures_total", "Total rule group evaluations in which a rule failed."), labels: labels)
+            let missed = registry.makeCounter(descriptor: descriptor("vigil_rule_group_iterations_missed_total", "Total evaluation slots missed because an evaluation ran late."), labels: labels)
+            groupSeen.withLock { seen in
+                let previous = seen[group.key] ?? (0, 0, 0)
+                if group.evaluations > previous.evaluations { evaluations.increment(by: Int64(group.evaluations - previous.evaluations)) }
+                if group.failures > previous.failures { failures.increment(by: Int64(group.failures - previous.failures)) }
+                if group.missedIterations > previous.missed { missed.increment(by: Int64(group.missedIterations - previous.missed)) }
+                seen[group.key] = (group.evaluations, group.failures, group.missedIterations)
+            }
+        }
     }
 }

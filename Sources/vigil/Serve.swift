@@ -3,6 +3,8 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import Logging
+import PromQL
+import Rules
 import Scraper
 import ServiceLifecycle
 import TSDB
@@ -47,6 +49,18 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("api.container-name"), help: "The name label of the container_* metrics. Env VIGIL_API_CONTAINER_NAME.")
     var containerName: String = Env.value("api.container-name", default: "ml-api")
 
+    @Option(name: .customLong("rules.alert.for-outage-tolerance"), help: "Longest outage after which an alert's for state is still restored. Env VIGIL_RULES_ALERT_FOR_OUTAGE_TOLERANCE.")
+    var forOutageTolerance: String = Env.value("rules.alert.for-outage-tolerance", default: "1h")
+
+    @Option(name: .customLong("rules.alert.for-grace-period"), help: "Least time between a restart and an alert with a restored for state firing. Env VIGIL_RULES_ALERT_FOR_GRACE_PERIOD.")
+    var forGracePeriod: String = Env.value("rules.alert.for-grace-period", default: "10m")
+
+    @Option(name: .customLong("rules.alert.resend-delay"), help: "How long to wait before resending an alert to Alertmanager. Env VIGIL_RULES_ALERT_RESEND_DELAY.")
+    var resendDelay: String = Env.value("rules.alert.resend-delay", default: "1m")
+
+    @Option(name: .customLong("web.external-url"), help: "The URL under which Vigil is reached, for alerts' generator links. Env VIGIL_WEB_EXTERNAL_URL.")
+    var externalURL: String = Env.value("web.external-url", default: "")
+
     @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
@@ -62,6 +76,33 @@ struct Serve: AsyncParsableCommand {
         }
         do { _ = try ByteSize(parsing: retentionSize) } catch {
             throw ValidationError("--storage.retention.size: \(error)")
+        }
+        for (flag, value) in [("rules.alert.for-outage-tolerance", forOutageTolerance), ("rules.alert.for-grace-period", forGracePeriod),
+                              ("rules.alert.resend-delay", resendDelay)] {
+            do { _ = try PrometheusDuration(parsing: value) } catch { throw ValidationError("--\(flag): \(error)") }
+        }
+    }
+
+    /// Rule evaluation settings from the configuration and the flags.
+    func ruleOptions(_ configuration: PrometheusConfiguration) throws -> RuleManager.Options {
+        var options = RuleManager.Options()
+        options.defaultInterval = configuration.global.evaluationInterval.milliseconds
+        options.externalLabels = configuration.global.externalLabels
+        options.externalURL = externalURL
+        options.resendDelay = try PrometheusDuration(parsing: resendDelay).milliseconds
+        options.restoration = ForStateRestoration(outageTolerance: try PrometheusDuration(parsing: forOutageTolerance).milliseconds,
+                                                  gracePeriod: try PrometheusDuration(parsing: forGracePeriod).milliseconds)
+        return options
+    }
+
+    /// Rules see the engine only through this function: instant queries, vectors and scalars as samples.
+    static func queryFunc(_ engine: PromQLEngine) -> QueryFunc {
+        { expr, time in
+            switch try await engine.instantQuery(expr, at: time) {
+            case .vector(let samples): return samples.map { ($0.labels, $0.v) }
+            case .scalar(_, let value): return [(Labels(), value)]
+            default: return []
+            }
         }
     }
 
@@ -108,15 +149,29 @@ struct Serve: AsyncParsableCommand {
         )
         prediction.store.reload()
 
-        let vigilMetrics = VigilMetrics(store: store)
+        let engine = PromQLEngine(querier: store)
+        let notifier = Notifier(alertmanagers: Notifier.alertmanagerURLs(from: configuration.alerting),
+                                timeout: .milliseconds(configuration.alerting.alertmanagers.first?.timeout.milliseconds ?? 10_000),
+                                externalLabels: configuration.global.externalLabels, logger: Logger(label: "vigil.notifier"))
+        let ruleManager = RuleManager(store: store, query: Self.queryFunc(engine), options: try ruleOptions(configuration),
+                                      logger: Logger(label: "vigil.rules")) { alerts in await notifier.enqueue(alerts) }
+        let vigilMetrics = VigilMetrics(store: store, ruleManager: ruleManager)
         let scrapeManager = ScrapeManager(configuration: configuration, store: store, logger: Logger(label: "vigil.scrape")) { report in
             vigilMetrics.record(report)
         }
+        do {
+            try await ruleManager.load(try loadRuleFiles(configuration.ruleFiles))
+        } catch {
+            logger.critical("cannot load rule files", metadata: ["error": .string("\(error)")])
+            throw ExitCode(1)
+        }
         let serverState = ServerState(flags: flags, storageRetention: retentionTime,
                                       configYAML: (try? String(contentsOf: configURL, encoding: .utf8)) ?? "")
-        let reloader = Reloader(configURL: configURL, model: prediction.store, scrapeManager: scrapeManager, state: serverState, logger: logger)
+        let reloader = Reloader(configURL: configURL, model: prediction.store, scrapeManager: scrapeManager, ruleManager: ruleManager,
+                                state: serverState, logger: logger) { try ruleOptions($0) }
         let monitoring = MonitoringServer(store: store, scrapeManager: scrapeManager, metrics: vigilMetrics, state: serverState,
-                                          version: VigilVersion.current, logger: Logger(label: "vigil.web")) { await reloader.reload() }
+                                          version: VigilVersion.current, ruleManager: ruleManager,
+                                          logger: Logger(label: "vigil.web")) { await reloader.reload() }
 
         logger.info("starting", metadata: [
             "version": .string(VigilVersion.current), "api.listen_address": .string(apiAddress.description),
@@ -128,6 +183,8 @@ struct Serve: AsyncParsableCommand {
                     .init(service: prediction.makeApplication()),
                     .init(service: monitoring.makeApplication(host: webAddress.host, port: webAddress.port)),
                     .init(service: scrapeManager),
+                    .init(service: ruleManager),
+                    .init(service: notifier),
                     .init(service: StorageMaintenance(store: store, logger: logger)),
                     .init(service: SignalReloadService(reloader: reloader, logger: logger)),
                 ],
@@ -146,15 +203,20 @@ actor Reloader {
     let configURL: URL
     let model: ModelStore
     let scrapeManager: ScrapeManager
+    let ruleManager: RuleManager
     let state: ServerState
     let logger: Logger
+    let ruleOptions: @Sendable (PrometheusConfiguration) throws -> RuleManager.Options
 
-    init(configURL: URL, model: ModelStore, scrapeManager: ScrapeManager, state: ServerState, logger: Logger) {
+    init(configURL: URL, model: ModelStore, scrapeManager: ScrapeManager, ruleManager: RuleManager, state: ServerState, logger: Logger,
+         ruleOptions: @escaping @Sendable (PrometheusConfiguration) throws -> RuleManager.Options) {
         self.configURL = configURL
         self.model = model
         self.scrapeManager = scrapeManager
+        self.ruleManager = ruleManager
         self.state = state
         self.logger = logger
+        self.ruleOptions = ruleOptions
     }
 
     /// Nil when everything reloaded, otherwise what failed.
@@ -163,13 +225,16 @@ actor Reloader {
         if case .failure(let error) = model.reload() { failures.append(error.message) }
         do {
             let configuration = try loadConfiguration(file: configURL)
+            // Rules first: a broken rule file rejects the whole reload, and nothing changes.
+            let ruleFiles = try loadRuleFiles(configuration.ruleFiles)
+            try await ruleManager.load(ruleFiles, options: try ruleOptions(configuration))
             await scrapeManager.apply(configuration)
             await state.recordReload(success: true, yaml: try? String(contentsOf: configURL, encoding: .utf8))
             logger.info("configuration reloaded", metadata: ["config.file": .string(configURL.path)])
         } catch {
             await state.recordReload(success: false, yaml: nil)
-            logger.error("configuration reload failed, keeping the running one", metadata: ["error": .string(error.description)])
-            failures.append(error.description)
+            logger.error("configuration reload failed, keeping the running one", metadata: ["error": .string("\(error)")])
+            failures.append("\(error)")
         }
         return failures.isEmpty ? nil : failures.joined(separator: "; ")
     }

@@ -4,7 +4,7 @@ import ArgumentParser
 struct TestCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "test",
-        abstract: "Run offline tests: PromQL engine test scripts.",
-        subcommands: [TestPromQL.self]
+        abstract: "Run offline tests: rule unit tests in promtool's format, PromQL engine test scripts.",
+        subcommands: [TestRules.self, TestPromQL.self]
     )
 }

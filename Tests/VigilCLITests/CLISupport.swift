@@ -67,10 +67,11 @@ final class ServerProcess {
     var storagePath: String { directory.appendingPathComponent("vigil.db").path }
     var configPath: String { directory.appendingPathComponent("vigil.yml").path }
 
-    init(arguments: [String], environment: [String: String] = [:], scrapeInterval: String = "1s") throws {
-        port = try freePort()
-        webPort = try freePort()
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-serve-\(UUID().uuidString)")
+    init(arguments: [String], environment: [String: String] = [:], scrapeInterval: String = "1s", rules: String? = nil,
+         reuse: ServerProcess? = nil) throws {
+        port = try reuse?.port ?? freePort()
+        webPort = try reuse?.webPort ?? freePort()
+        directory = reuse?.directory ?? FileManager.default.temporaryDirectory.appendingPathComponent("vigil-serve-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         logURL = directory.appendingPathComponent("serve.log")
         FileManager.default.createFile(atPath: logURL.path, contents: nil)
@@ -81,8 +82,9 @@ final class ServerProcess {
                 static_configs: [{targets: ["127.0.0.1:\(port)"]}]
               - job_name: vigil
                 static_configs: [{targets: ["127.0.0.1:\(webPort)"]}]
-            """
+            """ + (rules == nil ? "" : "\nrule_files: [rules.yml]\n")
         try Data(config.utf8).write(to: URL(fileURLWithPath: configPath))
+        if let rules { try Data(rules.utf8).write(to: directory.appendingPathComponent("rules.yml")) }
         process.executableURL = vigilBinary
         process.arguments = ["serve", "--api.listen-address", "127.0.0.1:\(port)", "--web.listen-address", "127.0.0.1:\(webPort)",
                              "--storage.path", storagePath, "--config.file", configPath] + arguments
@@ -137,9 +139,12 @@ final class ServerProcess {
         return process.terminationStatus
     }
 
+    /// Set by a test that starts a second server on the same files, so the first one's cleanup leaves them.
+    var keepFiles = false
+
     deinit {
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        try? FileManager.default.removeItem(at: directory)
+        if !keepFiles { try? FileManager.default.removeItem(at: directory) }
     }
 }
 

@@ -28,6 +28,17 @@ import Glibc
         #expect(value(selfSuccesses, in: metrics) >= 2)
         #expect(value("vigil_tsdb_head_samples_appended_total", in: metrics) > 50)
 
+        // `vigil query` asks the running server and prints a table; errors exit 1 with the server's message.
+        let table = try await runVigil(["query", "up", "--url", "http://127.0.0.1:\(server.webPort)"])
+        #expect(table.status == 0, "\(table.stderr)")
+        #expect(table.stdout.hasPrefix("SERIES"), "\(table.stdout)")
+        #expect(table.stdout.contains(#"up{instance="127.0.0.1:\#(server.port)", job="ml-api"}  1"#), "\(table.stdout)")
+        let range = try await runVigil(["query", "sum(up)", "--start", "1m", "--step", "10s", "--url", "http://127.0.0.1:\(server.webPort)"])
+        #expect(range.status == 0 && range.stdout.hasPrefix("SERIES") && range.stdout.contains("VALUE"), "\(range.stdout)")
+        let broken = try await runVigil(["query", "rate(up[5])", "--url", "http://127.0.0.1:\(server.webPort)"])
+        #expect(broken.status == 1)
+        #expect(broken.stdout.contains("error (bad_data): invalid parameter \"query\": 1:9: parse error: missing unit character in duration"), "\(broken.stdout)")
+
         // A broken configuration is refused and the running one kept.
         let good = try String(contentsOfFile: server.configPath, encoding: .utf8)
         try Data("scrape_configs:\n  - job_name: x\n    scrape_intervall: 5s\n".utf8).write(to: URL(fileURLWithPath: server.configPath))
@@ -43,8 +54,8 @@ import Glibc
         let store = try await TimeSeriesStore(path: server.storagePath, options: .init(retentionMillis: nil))
         let up = try await store.select([try Matcher(.equal, "__name__", "up")], mint: .min, maxt: .max)
         #expect(Set(up.compactMap { $0.labels["job"] }) == ["ml-api", "vigil"])
-        // The last sample of each is the staleness marker written at shutdown.
-        #expect(up.allSatisfy { $0.samples.dropLast().allSatisfy { $0.v == 1 } && StaleNaN.isStale($0.samples.last!.v) })
+        // Shutdown leaves the series unended (no staleness markers), so a restart continues them.
+        #expect(up.allSatisfy { !$0.samples.isEmpty && $0.samples.allSatisfy { $0.v == 1 } })
         let requests = try await store.select([try Matcher(.equal, "__name__", "api_requests_total"),
                                                 try Matcher(.equal, "endpoint", "/metrics")], mint: .min, maxt: .max)
         #expect(requests.first?.labels["job"] == "ml-api")

@@ -8,6 +8,11 @@ public func formatPrometheusValue(_ value: Double) -> String {
     if value.isInfinite { return value < 0 ? "-Inf" : "+Inf" }
     let sign = value.sign == .minus ? "-" : ""
     if value == 0 { return sign + "0" }
+    // Fast paths for the common cases, which Swift already prints as Go does: whole numbers below 2^53,
+    // and plain decimals (Swift's shortest digits, when it does not switch to exponent notation).
+    if value.magnitude < 9_007_199_254_740_992, value == value.rounded(.towardZero) { return String(Int64(value)) }
+    let plain = value.description
+    if !plain.utf8.contains(UInt8(ascii: "e")) { return plain }
     let (digits, decimalPoint) = shortestDigits(value.magnitude)
     var out = sign
     if decimalPoint <= 0 {

@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import Logging
+import Synchronization
 import TSDB
 
 /// Scrapes one target on its interval and appends each scrape to the store in one commit.
@@ -16,6 +17,9 @@ final class ScrapeLoop: @unchecked Sendable {
     let logger: Logger
     let report: @Sendable (TargetStatus, ScrapeReport) async -> Void
     private var cache = ScrapeCache()
+    /// Cleared when the whole server shuts down: like Prometheus, Vigil then leaves series unended, so that
+    /// after a restart they continue without a gap and alerts find their last values.
+    private let endOfRunStaleness = Mutex(true)
     private var knownMetadata: [String: MetricMetadata] = [:]
     private(set) var status: TargetStatus
 
@@ -54,8 +58,11 @@ final class ScrapeLoop: @unchecked Sendable {
                 slot += intervalMillis
             }
         }
-        await markAllStale(at: Self.now())
+        if endOfRunStaleness.withLock({ $0 }) { await markAllStale(at: Self.now()) }
     }
+
+    /// Stops the loop from marking its series stale when it ends (server shutdown rather than target removal).
+    func skipEndOfRunStaleness() { endOfRunStaleness.withLock { $0 = false } }
 
     static func now() -> Timestamp { Timestamp((Date().timeIntervalSince1970 * 1000).rounded()) }
 

@@ -16,7 +16,7 @@ public actor ScrapeManager: Service {
     private let logger: Logger
     private let onScrape: @Sendable (ScrapeReport) -> Void
     private var configuration: PrometheusConfiguration
-    private var loops: [ScrapeTargetSpec: Task<Void, Never>] = [:]
+    private var loops: [ScrapeTargetSpec: (task: Task<Void, Never>, loop: ScrapeLoop)] = [:]
     private var statuses: [ScrapeTargetSpec: TargetStatus] = [:]
     private var dropped: [DroppedTarget] = []
     private var fileSnapshots: [String: FileDiscoverySnapshot] = [:]
@@ -120,8 +120,8 @@ public actor ScrapeManager: Service {
         }
         dropped = newDropped
         let wantedSet = Set(wanted)
-        for (spec, task) in loops where !wantedSet.contains(spec) {
-            task.cancel()
+        for (spec, running) in loops where !wantedSet.contains(spec) {
+            running.task.cancel()
             loops[spec] = nil
             statuses[spec] = nil
         }
@@ -138,7 +138,7 @@ public actor ScrapeManager: Service {
         )
         statuses[spec] = spec.initialStatus
         let offset = spec.offset(now: ScrapeLoop.now())
-        loops[spec] = Task { await loop.run(offsetMillis: offset) }
+        loops[spec] = (Task { await loop.run(offsetMillis: offset) }, loop)
     }
 
     private func record(_ spec: ScrapeTargetSpec, _ status: TargetStatus, _ report: ScrapeReport) {
@@ -147,10 +147,14 @@ public actor ScrapeManager: Service {
         onScrape(report)
     }
 
+    /// Stops every loop at shutdown without staleness markers, as Prometheus does, so a restart continues the series.
     private func stopAll() async {
-        let tasks = Array(loops.values)
+        let running = Array(loops.values)
         loops = [:]
-        for task in tasks { task.cancel() }
-        for task in tasks { await task.value }
+        for entry in running {
+            entry.loop.skipEndOfRunStaleness()
+            entry.task.cancel()
+        }
+        for entry in running { await entry.task.value }
     }
 }

@@ -127,14 +127,14 @@ public struct APIError: Error, Sendable {
             json.key("errorType"); json.string(kind.rawValue)
             json.key("error"); json.string(message)
         }
-        return jsonResponse(json.text, status: status)
+        return jsonResponse(json.bytes, status: status)
     }
 }
 
-func jsonResponse(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
+func jsonResponse(_ bytes: [UInt8], status: HTTPResponse.Status = .ok) -> Response {
     var headers = HTTPFields()
     headers[.contentType] = "application/json"
-    return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
+    return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
 }
 
 /// `{"status":"success","data":…}` around what `data` writes.
@@ -145,5 +145,5 @@ func successResponse(_ data: (inout JSONWriter) -> Void) -> Response {
         json.key("data")
         data(&json)
     }
-    return jsonResponse(json.text)
+    return jsonResponse(json.bytes)
 }

@@ -1,14 +1,17 @@
-/// Builds JSON text directly, so number formats match Prometheus's byte for byte.
+/// Builds JSON as UTF-8 bytes directly, so number formats match Prometheus's byte for byte.
 ///
 /// Prometheus prints sample values as strings in Go's shortest form and timestamps as seconds
-/// with up to three decimals; a generic encoder would print neither that way.
+/// with up to three decimals; a generic encoder would print neither that way. Range queries write
+/// hundreds of thousands of values, so strings without characters to escape are copied whole.
 struct JSONWriter {
-    private(set) var text = ""
+    private(set) var bytes: [UInt8] = []
     /// Per open container: whether a member was already written (and the next needs a comma).
     private var hasMembers: [Bool] = [false]
     private var afterKey = false
 
-    init(capacity: Int = 256) { text.reserveCapacity(capacity) }
+    init(capacity: Int = 256) { bytes.reserveCapacity(capacity) }
+
+    var text: String { String(decoding: bytes, as: UTF8.self) }
 
     /// Every value starts here: after a key nothing is needed, otherwise a comma between members.
     private mutating func beginValue() {
@@ -16,40 +19,83 @@ struct JSONWriter {
             afterKey = false
             return
         }
-        if hasMembers[hasMembers.count - 1] { text += "," }
+        if hasMembers[hasMembers.count - 1] { bytes.append(UInt8(ascii: ",")) }
         hasMembers[hasMembers.count - 1] = true
     }
 
     mutating func key(_ name: String) {
-        if hasMembers[hasMembers.count - 1] { text += "," }
+        if hasMembers[hasMembers.count - 1] { bytes.append(UInt8(ascii: ",")) }
         hasMembers[hasMembers.count - 1] = true
-        Self.appendQuoted(name, to: &text)
-        text += ":"
+        Self.appendQuoted(name, to: &bytes)
+        bytes.append(UInt8(ascii: ":"))
         afterKey = true
     }
 
-    mutating func string(_ value: String) { beginValue(); Self.appendQuoted(value, to: &text) }
-    mutating func raw(_ json: String) { beginValue(); text += json }
+    mutating func string(_ value: String) { beginValue(); Self.appendQuoted(value, to: &bytes) }
+    mutating func raw(_ json: String) { beginValue(); bytes.append(contentsOf: json.utf8) }
     mutating func bool(_ value: Bool) { raw(value ? "true" : "false") }
     mutating func int(_ value: Int) { raw(String(value)) }
     mutating func null() { raw("null") }
 
     mutating func object(_ body: (inout JSONWriter) -> Void) {
         beginValue()
-        text += "{"
+        bytes.append(UInt8(ascii: "{"))
         hasMembers.append(false)
         body(&self)
         hasMembers.removeLast()
-        text += "}"
+        bytes.append(UInt8(ascii: "}"))
     }
 
     mutating func array(_ body: (inout JSONWriter) -> Void) {
         beginValue()
-        text += "["
+        bytes.append(UInt8(ascii: "["))
         hasMembers.append(false)
         body(&self)
         hasMembers.removeLast()
-        text += "]"
+        bytes.append(UInt8(ascii: "]"))
+    }
+
+    /// Writes a sample as Prometheus does, `[seconds,"value"]`; the value is a formatted number, so it needs no escaping.
+    mutating func point(_ t: Int64, _ value: String) {
+        beginValue()
+        bytes.append(UInt8(ascii: "["))
+        Self.appendTimestamp(t, to: &bytes)
+        bytes.append(UInt8(ascii: ","))
+        bytes.append(UInt8(ascii: "\""))
+        bytes.append(contentsOf: value.utf8)
+        bytes.append(UInt8(ascii: "\""))
+        bytes.append(UInt8(ascii: "]"))
+    }
+
+    /// `timestamp(_:)` without building a String.
+    static func appendTimestamp(_ t: Int64, to bytes: inout [UInt8]) {
+        if t < 0 {
+            bytes.append(contentsOf: timestamp(t).utf8)
+            return
+        }
+        appendDigits(UInt64(t / 1000), to: &bytes)
+        let millis = Int(t % 1000)
+        guard millis != 0 else { return }
+        bytes.append(UInt8(ascii: "."))
+        bytes.append(UInt8(ascii: "0") + UInt8(millis / 100))
+        bytes.append(UInt8(ascii: "0") + UInt8(millis / 10 % 10))
+        bytes.append(UInt8(ascii: "0") + UInt8(millis % 10))
+    }
+
+    private static func appendDigits(_ value: UInt64, to bytes: inout [UInt8]) {
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var count = 0
+        var rest = value
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            repeat {
+                buffer[19 - count] = UInt8(ascii: "0") + UInt8(rest % 10)
+                rest /= 10
+                count += 1
+            } while rest > 0
+            bytes.append(contentsOf: buffer[(20 - count)...])
+        }
     }
 
     /// Writes `"name": value` pairs of a label set as an object.
@@ -63,25 +109,37 @@ struct JSONWriter {
     }
 
     /// Go's encoding/json escaping, which Prometheus's responses use (it escapes <, > and &).
-    static func appendQuoted(_ value: String, to text: inout String) {
-        text += "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": text += "\\\""
-            case "\\": text += "\\\\"
-            case "\n": text += "\\n"
-            case "\r": text += "\\r"
-            case "\t": text += "\\t"
-            case "<": text += "\\u003c"
-            case ">": text += "\\u003e"
-            case "&": text += "\\u0026"
-            case let c where c.value < 0x20:
-                let hex = String(c.value, radix: 16)
-                text += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: text.unicodeScalars.append(scalar)
+    static func appendQuoted(_ value: String, to bytes: inout [UInt8]) {
+        bytes.append(UInt8(ascii: "\""))
+        var value = value
+        value.withUTF8 { utf8 in
+            if !utf8.contains(where: needsEscape) {
+                bytes.append(contentsOf: utf8)
+                return
+            }
+            for byte in utf8 {
+                guard needsEscape(byte) else {
+                    bytes.append(byte)
+                    continue
+                }
+                switch byte {
+                case UInt8(ascii: "\""): bytes.append(contentsOf: #"\""#.utf8)
+                case UInt8(ascii: "\\"): bytes.append(contentsOf: #"\\"#.utf8)
+                case UInt8(ascii: "\n"): bytes.append(contentsOf: #"\n"#.utf8)
+                case UInt8(ascii: "\r"): bytes.append(contentsOf: #"\r"#.utf8)
+                case UInt8(ascii: "\t"): bytes.append(contentsOf: #"\t"#.utf8)
+                default:
+                    let hex = String(byte, radix: 16)
+                    bytes.append(contentsOf: ("\\u" + String(repeating: "0", count: 4 - hex.count) + hex).utf8)
+                }
             }
         }
-        text += "\""
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    private static func needsEscape(_ byte: UInt8) -> Bool {
+        byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte == UInt8(ascii: "<")
+            || byte == UInt8(ascii: ">") || byte == UInt8(ascii: "&")
     }
 
     /// A millisecond timestamp as Prometheus writes it: seconds, plus `.mmm` when not whole.

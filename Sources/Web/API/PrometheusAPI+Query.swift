@@ -80,7 +80,10 @@ extension PrometheusAPI {
             case .scalar(let t, let v):
                 point(t, formatPrometheusValue(v), into: &json)
             case .string(let t, let s):
-                point(t, s, into: &json)
+                json.array { json in
+                    json.raw(JSONWriter.timestamp(t))
+                    json.string(s)
+                }
             case .vector(let samples):
                 json.array { json in
                     for sample in samples {
@@ -107,10 +110,7 @@ extension PrometheusAPI {
     }
 
     private static func point(_ t: Timestamp, _ value: String, into json: inout JSONWriter) {
-        json.array { json in
-            json.raw(JSONWriter.timestamp(t))
-            json.string(value)
-        }
+        json.point(t, value)
     }
 }
 

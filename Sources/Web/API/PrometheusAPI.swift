@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import PromQL
+import Rules
 import Scraper
 import TSDB
 
@@ -13,9 +14,11 @@ public struct PrometheusAPI: Sendable {
     let state: ServerState
     let version: String
     let queryOptions: QueryOptions
+    let ruleManager: RuleManager?
 
     public init(store: TimeSeriesStore, scrapeManager: ScrapeManager, state: ServerState, version: String,
-                queryOptions: QueryOptions = QueryOptions()) {
+                queryOptions: QueryOptions = QueryOptions(), ruleManager: RuleManager? = nil) {
+        self.ruleManager = ruleManager
         self.store = store
         self.scrapeManager = scrapeManager
         self.state = state
@@ -27,6 +30,7 @@ public struct PrometheusAPI: Sendable {
     public func addRoutes(to router: Router<BasicRequestContext>) {
         let api = router.group("api/v1")
         addQueryRoutes(to: api)
+        addRuleRoutes(to: api)
         for method in [HTTPRequest.Method.get, .post] {
             api.on("series", method: method) { request, _ in await respond { try await series(request) } }
             api.on("labels", method: method) { request, _ in await respond { try await labels(request) } }

@@ -1,0 +1,177 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+import ServiceLifecycle
+import TSDB
+
+/// Notifier queues alerts and posts them in batches to every configured Alertmanager, like Prometheus's notifier.
+///
+/// The queue is bounded: when it is full the oldest alerts are dropped and counted, because newer notifications
+/// supersede older ones for the same alert. Each batch goes to all Alertmanagers concurrently; a batch counts as
+/// dropped only when none of them accepted it. The HTTP client exists only while `run()` does, so a notifier that is
+/// never run owns no threads or connections.
+public actor Notifier: Service {
+    /// The most alerts posted in one request, as Prometheus's `maxBatchSize`.
+    public static let maxBatchSize = 64
+
+    public let alertmanagers: [URL]
+    public let timeout: Duration
+    public let queueCapacity: Int
+    public let externalLabels: Labels
+    private let logger: Logger
+
+    private var queue: [OutgoingAlert] = []
+    private var droppedTotal = 0
+    private var perAlertmanager: [NotifierStats.AlertmanagerStats]
+    private let wakeups: AsyncStream<Void>
+    private let wake: AsyncStream<Void>.Continuation
+
+    /// Creates a notifier for Alertmanagers given by base URL, path prefix included; alerts go to `base/api/v2/alerts`.
+    public init(
+        alertmanagers: [URL], timeout: Duration = .seconds(10), queueCapacity: Int = 10_000,
+        externalLabels: Labels = Labels(), logger: Logger
+    ) {
+        precondition(queueCapacity > 0, "the notification queue needs room for at least one alert")
+        self.alertmanagers = alertmanagers
+        self.timeout = timeout
+        self.queueCapacity = queueCapacity
+        self.externalLabels = externalLabels
+        self.logger = logger
+        self.perAlertmanager = alertmanagers.map { NotifierStats.AlertmanagerStats(url: $0) }
+        (wakeups, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// The URL alerts are posted to for an Alertmanager base URL.
+    public static func postURL(for base: URL) -> String {
+        var text = base.absoluteString
+        while text.hasSuffix("/") { text.removeLast() }
+        return text + "/api/v2/alerts"
+    }
+
+    /// Queues alerts for sending, with the external labels added; when the queue overflows the oldest are dropped.
+    public func enqueue(_ alerts: [OutgoingAlert]) {
+        if alerts.isEmpty { return }
+        var incoming = alerts[...]
+        var dropped = 0
+        if incoming.count > queueCapacity {
+            dropped = incoming.count - queueCapacity
+            incoming = incoming.dropFirst(dropped)
+        }
+        let overflow = queue.count + incoming.count - queueCapacity
+        if overflow > 0 {
+            dropped += overflow
+            queue.removeFirst(overflow)
+        }
+        if dropped > 0 {
+            droppedTotal += dropped
+            logger.info("alert notification queue full, dropping the oldest alerts", metadata: ["notifier.dropped": "\(dropped)"])
+        }
+        queue.append(contentsOf: incoming.map { $0.addingExternalLabels(externalLabels) })
+        wake.yield()
+    }
+
+    /// Queues the notifications for alert instances of the rule whose expression is `expr`.
+    public func send(_ alerts: [AlertState], expr: String, externalURL: String) {
+        enqueue(alerts.map { OutgoingAlert($0, expr: expr, externalURL: externalURL) })
+    }
+
+    /// A snapshot of the queue and the counters.
+    public func stats() -> NotifierStats {
+        NotifierStats(
+            queueLength: queue.count, queueCapacity: queueCapacity, droppedTotal: droppedTotal,
+            alertmanagers: perAlertmanager)
+    }
+
+    /// Sends queued alerts as they arrive until cancelled or graceful shutdown; alerts still queued then are not sent.
+    public func run() async throws {
+        var configuration = HTTPClient.Configuration()
+        configuration.timeout = .init(connect: Self.timeAmount(timeout))
+        configuration.connectionPool = .init(idleTimeout: .seconds(60))
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        logger.debug("notifier started", metadata: ["notifier.alertmanagers": "\(alertmanagers.map(\.absoluteString))"])
+        await cancelWhenGracefulShutdown {
+            for await _ in self.wakeups {
+                if Task.isCancelled { break }
+                await self.drain(client: client)
+            }
+        }
+        try? await client.shutdown()
+        logger.debug("notifier stopped", metadata: ["notifier.queue_length": "\(queue.count)"])
+    }
+
+    /// Sends batches until the queue is empty or the task is cancelled.
+    private func drain(client: HTTPClient) async {
+        while !queue.isEmpty, !Task.isCancelled {
+            let count = min(Self.maxBatchSize, queue.count)
+            let batch = Array(queue.prefix(count))
+            queue.removeFirst(count)
+            await sendBatch(batch, client: client)
+        }
+    }
+
+    private func sendBatch(_ batch: [OutgoingAlert], client: HTTPClient) async {
+        if alertmanagers.isEmpty { return }
+        let body = OutgoingAlert.jsonBody(batch)
+        let timeout = Self.timeAmount(self.timeout)
+        let results = await withTaskGroup(of: (Int, String?, Double).self) { group in
+            for (index, base) in alertmanagers.enumerated() {
+                group.addTask {
+                    let start = ContinuousClock.now
+                    let error = await Self.post(body, to: Self.postURL(for: base), client: client, timeout: timeout)
+                    let elapsed = ContinuousClock.now - start
+                    let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+                    return (index, error, seconds)
+                }
+            }
+            var results: [(Int, String?, Double)] = []
+            for await result in group { results.append(result) }
+            return results
+        }
+        var delivered = false
+        for (index, error, seconds) in results {
+            perAlertmanager[index].sentTotal += batch.count
+            perAlertmanager[index].lastLatencySeconds = seconds
+            if let error {
+                perAlertmanager[index].errorsTotal += batch.count
+                logger.info(
+                    "error sending alerts to Alertmanager",
+                    metadata: [
+                        "notifier.alertmanager": "\(alertmanagers[index].absoluteString)",
+                        "notifier.alerts": "\(batch.count)", "error": "\(error)",
+                    ])
+            } else {
+                delivered = true
+            }
+        }
+        if !delivered {
+            droppedTotal += batch.count
+        }
+    }
+
+    /// Posts one body; returns nil on a 2xx answer and a description of what went wrong otherwise.
+    private static func post(_ body: [UInt8], to url: String, client: HTTPClient, timeout: TimeAmount) async -> String? {
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.headers.add(name: "User-Agent", value: "Vigil")
+        request.body = .bytes(ByteBuffer(bytes: body))
+        do {
+            let response = try await client.execute(request, timeout: timeout)
+            let answer = try await response.body.collect(upTo: 64 * 1024)
+            guard (200..<300).contains(response.status.code) else {
+                let text = String(buffer: answer).prefix(512)
+                return "bad response status \(response.status): \(text)"
+            }
+            return nil
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    private static func timeAmount(_ duration: Duration) -> TimeAmount {
+        let (seconds, attoseconds) = duration.components
+        return .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+    }
+}
