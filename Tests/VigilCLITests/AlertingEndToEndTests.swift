@@ -1,5 +1,8 @@
 import Foundation
 import Testing
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -61,5 +64,88 @@ import Glibc
         #expect(refiring < .seconds(6), "a restored alert fires without waiting its 8 s for again (took \(refiring))")
         second.signal(SIGTERM)
         #expect(try await second.waitForExit() == 0)
+    }
+}
+
+/// Debian's Alertmanager on a loopback port, for the duration of one test.
+final class AlertmanagerProcess {
+    let process = Process()
+    let port: Int
+    let directory: URL
+
+    init?() throws {
+        let binary = "/usr/bin/prometheus-alertmanager"
+        guard FileManager.default.isExecutableFile(atPath: binary) else {
+            if ProcessInfo.processInfo.environment["CI"] == "true" { Issue.record("prometheus-alertmanager is not installed") }
+            return nil
+        }
+        port = try freePort()
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-am-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let config = directory.appendingPathComponent("alertmanager.yml")
+        try Data("route: {receiver: 'null'}\nreceivers: [{name: 'null'}]\n".utf8).write(to: config)
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = ["--config.file=\(config.path)", "--storage.path=\(directory.path)",
+                             "--web.listen-address=127.0.0.1:\(port)", "--cluster.listen-address="]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+    }
+
+    /// Names of the alerts Alertmanager holds as active.
+    func activeAlertNames() async -> Set<String> {
+        guard let (data, _) = try? await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/api/v2/alerts")!),
+              let alerts = try? JSONSerialization.jsonObject(with: data) as? [[String: Any]] else { return [] }
+        return Set(alerts.compactMap { alert in
+            guard (alert["status"] as? [String: Any])?["state"] as? String == "active" else { return nil }
+            return (alert["labels"] as? [String: String])?["alertname"]
+        })
+    }
+
+    deinit {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        try? FileManager.default.removeItem(at: directory)
+    }
+}
+
+extension AlertingEndToEndTests {
+    @Test func invalidRequestsAndADeadTargetFireAndReachAlertmanager() async throws {
+        guard let alertmanager = try AlertmanagerProcess() else { return }
+        let deadPort = try freePort()
+        let rules = """
+            groups:
+              - name: e2e
+                interval: 500ms
+                rules:
+                  - alert: HighErrorRate
+                    expr: rate(api_errors_total[3s]) > 0.1
+                    for: 1s
+                    labels: {severity: warning}
+                  - alert: APIDown
+                    expr: up{job="ml-api-replica"} == 0
+                    for: 1s
+                    labels: {severity: critical}
+            """
+        let server = try ServerProcess(
+            arguments: [], scrapeInterval: "500ms", rules: rules,
+            extraJobs: "\n  - job_name: ml-api-replica\n    static_configs: [{targets: [\"127.0.0.1:\(deadPort)\"]}]\n",
+            extraConfig: "\nalerting:\n  alertmanagers:\n    - static_configs: [{targets: [\"127.0.0.1:\(alertmanager.port)\"]}]\n"
+        )
+        try await server.waitUntilListening()
+        // Invalid requests for a few seconds: 422s move api_errors_total.
+        let started = ContinuousClock.now
+        var fired = Set<String>()
+        while ContinuousClock.now - started < .seconds(30) {
+            for _ in 0..<5 { _ = try? await server.request("/predict", method: "POST", body: #"{"Glucose":"high"}"#) }
+            fired = await alertmanager.activeAlertNames()
+            if fired.isSuperset(of: ["HighErrorRate", "APIDown"]) { break }
+            try await Task.sleep(for: .milliseconds(300))
+        }
+        #expect(fired.isSuperset(of: ["HighErrorRate", "APIDown"]), "Alertmanager holds \(fired); log: \(server.log.suffix(1500))")
+        let page = try await server.get("/alerts", web: true)
+        #expect(page.status == 200)
+        #expect(page.body.contains("HighErrorRate") && page.body.contains("APIDown") && page.body.contains("class=\"badge firing\""))
+        server.signal(SIGTERM)
+        #expect(try await server.waitForExit() == 0)
     }
 }

@@ -68,7 +68,7 @@ final class ServerProcess {
     var configPath: String { directory.appendingPathComponent("vigil.yml").path }
 
     init(arguments: [String], environment: [String: String] = [:], scrapeInterval: String = "1s", rules: String? = nil,
-         reuse: ServerProcess? = nil) throws {
+         reuse: ServerProcess? = nil, extraJobs: String = "", extraConfig: String = "") throws {
         port = try reuse?.port ?? freePort()
         webPort = try reuse?.webPort ?? freePort()
         directory = reuse?.directory ?? FileManager.default.temporaryDirectory.appendingPathComponent("vigil-serve-\(UUID().uuidString)")
@@ -82,7 +82,7 @@ final class ServerProcess {
                 static_configs: [{targets: ["127.0.0.1:\(port)"]}]
               - job_name: vigil
                 static_configs: [{targets: ["127.0.0.1:\(webPort)"]}]
-            """ + (rules == nil ? "" : "\nrule_files: [rules.yml]\n")
+            """ + extraJobs + (rules == nil ? "" : "\nrule_files: [rules.yml]\n") + extraConfig
         try Data(config.utf8).write(to: URL(fileURLWithPath: configPath))
         if let rules { try Data(rules.utf8).write(to: directory.appendingPathComponent("rules.yml")) }
         process.executableURL = vigilBinary
