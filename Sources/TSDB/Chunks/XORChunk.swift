@@ -67,6 +67,21 @@ public struct XORChunk: Sendable, Equatable, Sequence {
         self.state = cursor.state
     }
 
+    /// Decodes stored chunk bytes straight into `samples`, keeping those in [mint, maxt], without building a chunk.
+    ///
+    /// The read path's alternative to `init(bytes:)` plus iteration, which would decode every chunk twice;
+    /// corruption still throws, at the sample where it is found.
+    public static func appendSamples(from bytes: [UInt8], mint: Timestamp, maxt: Timestamp, into samples: inout [Sample]) throws(ChunkError) {
+        guard bytes.count >= headerSize, bytes[0] == encoding else {
+            throw ChunkError(.badHeader, "expected a chunk header with encoding 0x01", bitOffset: 0)
+        }
+        var cursor = Cursor(bytes: bytes, count: Int(bytes[1]) << 8 | Int(bytes[2]))
+        while let sample = try cursor.next() {
+            if sample.t > maxt { break }
+            if sample.t >= mint { samples.append(sample) }
+        }
+    }
+
     /// The serialized chunk: header and bit stream.
     public var bytes: [UInt8] { stream.bytes }
 

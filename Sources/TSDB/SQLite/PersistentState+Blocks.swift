@@ -89,9 +89,18 @@ extension PersistentState {
             defer { selectBlock.reset() }
             guard try selectBlock.step() else { continue }
             guard selectBlock.int64(1) >= mint else { continue }
-            try Self.forEachChunk(in: selectBlock.blob(0), ref: ref) { (chunk: XORChunk) throws(StorageError) in
-                guard let low = chunk.minTime, let high = chunk.maxTime, high >= mint, low <= maxt else { return }
-                for sample in chunk where sample.t >= mint && sample.t <= maxt { samples.append(sample) }
+            let data = selectBlock.blob(0)
+            var offset = 0
+            while offset < data.count {
+                guard let length = Varint.read(data, &offset), offset + Int(length) <= data.count else {
+                    throw StorageError(code: 0, message: "corrupt block of series \(ref) at byte \(offset)")
+                }
+                do {
+                    try XORChunk.appendSamples(from: Array(data[offset..<offset + Int(length)]), mint: mint, maxt: maxt, into: &samples)
+                } catch {
+                    throw StorageError(code: 0, message: "corrupt chunk in a block of series \(ref): \(error)")
+                }
+                offset += Int(length)
             }
         }
     }

@@ -103,13 +103,11 @@ final class PersistentState {
         selectChunks.bind(2, mint)
         selectChunks.bind(3, maxt)
         while try selectChunks.step() {
-            let chunk: XORChunk
             do {
-                chunk = try XORChunk(bytes: selectChunks.blob(0))
+                try XORChunk.appendSamples(from: selectChunks.blob(0), mint: mint, maxt: maxt, into: &samples)
             } catch {
                 throw StorageError(code: 0, message: "corrupt chunk of series \(ref): \(error)")
             }
-            for sample in chunk where sample.t >= mint && sample.t <= maxt { samples.append(sample) }
         }
     }
 
