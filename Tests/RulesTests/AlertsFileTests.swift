@@ -117,14 +117,14 @@ struct AlertsFileTests {
     }
 
     @Test(.enabled(if: Promtool.shouldRun, "promtool is not installed"))
-    func promtoolAcceptsTheFile() throws {
-        guard let result = try Promtool.run(["check", "rules", Self.path]) else { return }
+    func promtoolAcceptsTheFile() async throws {
+        guard let result = try await Promtool.run(["check", "rules", Self.path]) else { return }
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout == "Checking \(Self.path)\n  SUCCESS: 6 rules found\n\n")
     }
 
     @Test(.enabled(if: Promtool.shouldRun, "promtool is not installed"))
-    func promtoolFiresTheAlertsWithTheseAnnotations() throws {
+    func promtoolFiresTheAlertsWithTheseAnnotations() async throws {
         func quoted(_ text: String) -> String {
             "'" + text.replacingOccurrences(of: "'", with: "''") + "'"
         }
@@ -146,7 +146,7 @@ struct AlertsFileTests {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         try yaml.write(to: directory.appendingPathComponent("alerts_test.yml"), atomically: true, encoding: .utf8)
-        guard let result = try Promtool.run(["test", "rules", "alerts_test.yml"], in: directory.path) else { return }
+        guard let result = try await Promtool.run(["test", "rules", "alerts_test.yml"], in: directory.path) else { return }
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
     }
 }

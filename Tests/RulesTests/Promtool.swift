@@ -21,12 +21,19 @@ enum Promtool {
         var stderr: String
     }
 
-    /// Runs promtool, or records an issue and returns nil when it is missing.
-    static func run(_ arguments: [String], in directory: String? = nil, sourceLocation: SourceLocation = #_sourceLocation) throws -> Result? {
+    /// Runs promtool on its own thread (the concurrency pool has only as many threads as cores, and a
+    /// blocked pool starves the servers other tests run), or records an issue and returns nil when it is missing.
+    static func run(_ arguments: [String], in directory: String? = nil, sourceLocation: SourceLocation = #_sourceLocation) async throws -> Result? {
         guard let path else {
             Issue.record("promtool is not installed but CI=true requires it", sourceLocation: sourceLocation)
             return nil
         }
+        return try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Swift.Result { try runBlocking(path: path, arguments, in: directory) }) }.start()
+        }
+    }
+
+    private static func runBlocking(path: String, _ arguments: [String], in directory: String?) throws -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments

@@ -17,9 +17,9 @@ struct PromtoolComparisonTests {
     }
 
     @Test(.enabled(if: Promtool.shouldRun, "promtool is not installed"))
-    func goodFileIsAcceptedByBoth() throws {
+    func goodFileIsAcceptedByBoth() async throws {
         let directory = Fixtures.path("rules")
-        guard let result = try Promtool.run(["check", "rules", "good.yml"], in: directory) else { return }
+        guard let result = try await Promtool.run(["check", "rules", "good.yml"], in: directory) else { return }
         let file = try RuleFile(contentsOf: Fixtures.path("rules/good.yml"))
         #expect(result.status == 0)
         #expect(result.stdout == "Checking good.yml\n  SUCCESS: \(file.ruleCount) rules found\n\n")
@@ -27,8 +27,8 @@ struct PromtoolComparisonTests {
 
     @Test("bad fixtures are rejected by both", .enabled(if: Promtool.shouldRun, "promtool is not installed"),
           arguments: RuleFileTests.badFixtures)
-    func badFixtureIsRejectedByBoth(_ name: String) throws {
-        guard let result = try Promtool.run(["check", "rules", name], in: Fixtures.path("rules")) else { return }
+    func badFixtureIsRejectedByBoth(_ name: String) async throws {
+        guard let result = try await Promtool.run(["check", "rules", name], in: Fixtures.path("rules")) else { return }
         #expect(result.status == 1)
         let text = try Fixtures.text("rules/\(name)")
         let mode = text.split(separator: "\n").first { $0.hasPrefix("# promtool: ") }?.dropFirst("# promtool: ".count)

@@ -42,7 +42,7 @@ import Testing
         let result = await RuleTestRunner().test(file: file)
         #expect(result.passed, "\(result.errors.map(\.message))")
         guard Promtool.shouldRun else { return }
-        guard let promtool = try Promtool.run(["test", "rules", file]) else { return }
+        guard let promtool = try await Promtool.run(["test", "rules", file]) else { return }
         #expect(promtool.status == 0, "\(promtool.stderr)")
     }
 }

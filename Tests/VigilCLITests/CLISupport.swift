@@ -99,7 +99,7 @@ final class ServerProcess {
     var log: String { (try? String(contentsOf: logURL, encoding: .utf8)) ?? "" }
 
     /// Polls until the server answers, so tests never sleep for a fixed time.
-    func waitUntilListening(timeout: Duration = .seconds(20)) async throws {
+    func waitUntilListening(timeout: Duration = .seconds(90)) async throws {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if (try? await get("/health")) != nil { return }

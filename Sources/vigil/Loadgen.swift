@@ -1,0 +1,197 @@
+import ArgumentParser
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `vigil loadgen`: sends a paced mix of valid and deliberately invalid prediction requests, then prints a summary.
+struct Loadgen: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "loadgen",
+        abstract: "Send paced prediction requests to the API and summarize status codes and latency.",
+        discussion: """
+            Patients are drawn around the Pima data set's distributions. --invalid-share of the requests are deliberately \
+            invalid (field errors → 422, malformed JSON → 400, a wrong content type → 415) and --batch-share go to \
+            /predict/batch. Exits 0 when the server answered, whatever the statuses; 1 when no request reached it.
+            """
+    )
+
+    static let maximumCount = 1_000_000
+    static let maximumDuration = Duration.seconds(3600)
+
+    @Option(help: "API to send to. Env VIGIL_LOADGEN_URL.")
+    var url: String = Env.value("loadgen.url", default: "http://127.0.0.1:8002")
+
+    @Option(help: "Requests per second; 0 sends as fast as --concurrency allows.")
+    var rate: Double = 20
+
+    @Option(help: "Requests in flight at most.")
+    var concurrency: Int = 4
+
+    @Option(help: "Run this long, e.g. 30s or 5m (at most 1h).")
+    var duration: String?
+
+    @Option(help: "Send this many requests (at most 1,000,000; 100 when neither --count nor --duration is given).")
+    var count: Int?
+
+    @Option(help: "Share (0…1) of deliberately invalid requests.")
+    var invalidShare: Double = 0
+
+    @Option(help: "Share (0…1) of requests sent to /predict/batch with 2–5 rows.")
+    var batchShare: Double = 0
+
+    @Option(help: "Seed for the generated requests (default random; the summary prints it so a run can be repeated).")
+    var seed: UInt64?
+
+    @Flag(help: "Allow a target that is not on this machine.")
+    var allowRemote = false
+
+    func validate() throws {
+        guard rate.isFinite, rate >= 0 else { throw ValidationError("--rate must be 0 (unpaced) or a positive number of requests per second, got \(rate)") }
+        guard (1...1024).contains(concurrency) else { throw ValidationError("--concurrency must be between 1 and 1024, got \(concurrency)") }
+        if let count, !(1...Self.maximumCount).contains(count) {
+            throw ValidationError("--count must be between 1 and 1,000,000, got \(count)")
+        }
+        if let duration {
+            guard let parsed = LoadgenSummary.parseDuration(duration), parsed > .zero else {
+                throw ValidationError("--duration must be a positive duration such as 500ms, 30s, 5m or 1h, got \(duration)")
+            }
+            guard parsed <= Self.maximumDuration else { throw ValidationError("--duration is capped at 1h, got \(duration)") }
+        }
+        for (flag, share) in [("--invalid-share", invalidShare), ("--batch-share", batchShare)] where !(0...1).contains(share) {
+            throw ValidationError("\(flag) must be between 0 and 1, got \(share)")
+        }
+        guard invalidShare + batchShare <= 1 else {
+            throw ValidationError("--invalid-share plus --batch-share must be at most 1, got \(invalidShare + batchShare)")
+        }
+        guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme?.lowercased() ?? ""), let host = parsed.host, !host.isEmpty else {
+            throw ValidationError("--url must be an http:// or https:// URL with a host, got \(url)")
+        }
+        guard allowRemote || Self.isLoopback(host) else {
+            throw ValidationError("""
+                refusing to send load to \(host): loadgen targets only this machine (localhost, 127.0.0.0/8, ::1) by default, \
+                so a typo cannot load-test someone else's server; pass --allow-remote if you mean it
+                """)
+        }
+    }
+
+    /// Whether `host` names this machine: `localhost`, an IPv4 address in 127.0.0.0/8, or `::1`.
+    static func isLoopback(_ host: String) -> Bool {
+        let host = host.trimmingCharacters(in: CharacterSet(charactersIn: "[]")).lowercased()
+        if host == "localhost" || host.hasSuffix(".localhost") || host == "::1" || host == "0:0:0:0:0:0:0:1" { return true }
+        let octets = host.split(separator: ".", omittingEmptySubsequences: false)
+        return octets.count == 4 && octets[0] == "127" && octets.allSatisfy { UInt8($0) != nil }
+    }
+
+    func run() async throws {
+        let seed = self.seed ?? UInt64.random(in: .min ... .max)
+        let base = url.hasSuffix("/") ? String(url.dropLast()) : url
+        let duration = self.duration.flatMap(LoadgenSummary.parseDuration)
+        let state = LoadgenState(schedule: LoadSchedule(rate: rate, count: count ?? (duration == nil ? 100 : nil), duration: duration))
+        let plan = RequestPlan(base: base, seed: seed, invalidShare: invalidShare, batchShare: batchShare)
+
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = concurrency
+        configuration.timeout = .init(connect: .seconds(2), read: .seconds(10))
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+
+        let clock = ContinuousClock()
+        let start = clock.now
+        let interactive = isatty(STDERR_FILENO) == 1
+        await withTaskGroup(of: Void.self) { group in
+            if interactive {
+                group.addTask {
+                    while (try? await Task.sleep(for: .milliseconds(250))) != nil {
+                        Self.writeStderr("\r" + (await state.summary).progress(elapsed: clock.now - start) + "\u{1B}[K")
+                    }
+                }
+            }
+            await withTaskGroup(of: Void.self) { workers in
+                for _ in 0..<concurrency {
+                    workers.addTask { await Self.work(client: client, plan: plan, state: state, clock: clock, start: start) }
+                }
+            }
+            group.cancelAll()
+        }
+        let elapsed = clock.now - start
+        try? await client.shutdown()
+
+        let summary = await state.summary
+        if interactive { Self.writeStderr("\r\u{1B}[K") }
+        print(summary.render(elapsed: elapsed, target: rate, seed: seed))
+        if summary.requests > 0, summary.unreachable == summary.requests {
+            let reason = summary.transportErrors.max { $0.value < $1.value }?.key ?? "no response"
+            let stopped = await state.gaveUp ? " (gave up after \(summary.requests))" : ""
+            Self.writeStderr("error: could not reach \(base) with any request\(stopped): \(reason)\n")
+            throw ExitCode(1)
+        }
+    }
+
+    /// One worker: takes the next slot, waits until it is due, sends, records; until the schedule runs out.
+    ///
+    /// Latency is measured from the moment the request is sent, not from its slot, so a server that falls
+    /// behind shows as a lower achieved rate rather than as inflated latency.
+    static func work(client: HTTPClient, plan: RequestPlan, state: LoadgenState, clock: ContinuousClock, start: ContinuousClock.Instant) async {
+        while !Task.isCancelled, let slot = await state.next(elapsed: clock.now - start) {
+            if start + slot.due > clock.now {
+                try? await Task.sleep(until: start + slot.due, clock: clock)
+            }
+            let load = plan.request(slot.index)
+            var request = HTTPClientRequest(url: plan.base + load.path)
+            request.method = .POST
+            request.headers.add(name: "Content-Type", value: load.contentType)
+            request.body = .bytes(ByteBuffer(string: load.body))
+            let sent = clock.now
+            do {
+                let response = try await client.execute(request, timeout: .seconds(10))
+                _ = try await response.body.collect(upTo: 1 << 20)
+                await state.record(status: Int(response.status.code), milliseconds: LoadgenSummary.seconds(clock.now - sent) * 1000)
+            } catch {
+                await state.recordFailure(describe(error))
+            }
+        }
+    }
+
+    /// A short, stable description of a transport failure, so failures group in the summary.
+    static func describe(_ error: any Error) -> String {
+        if let error = error as? HTTPClientError { return "\(error)" }
+        let text = String(describing: error)
+        if text.contains("connectionRefused") || text.contains("Connection refused") { return "connection refused" }
+        return String(text.prefix(120))
+    }
+
+    static func writeStderr(_ text: String) {
+        FileHandle.standardError.write(Data(text.utf8))
+    }
+}
+
+/// RequestPlan turns slot indices into requests; the same seed gives the same request for the same slot.
+struct RequestPlan: Sendable {
+    var base: String
+    var seed: UInt64
+    var invalidShare: Double
+    var batchShare: Double
+
+    func request(_ index: Int) -> LoadRequest {
+        LoadRequest.make(index: index, seed: seed, invalidShare: invalidShare, batchShare: batchShare)
+    }
+}
+
+/// LoadgenState owns a run's shared schedule and tally; workers take slots from it and report back.
+actor LoadgenState {
+    /// A run stops early once this many requests got no response and none ever did, rather than wait out every timeout.
+    static let giveUpAfter = 8
+
+    private var schedule: LoadSchedule
+    private(set) var summary = LoadgenSummary()
+
+    init(schedule: LoadSchedule) { self.schedule = schedule }
+
+    var gaveUp: Bool { summary.unreachable >= Self.giveUpAfter && summary.unreachable == summary.requests }
+
+    func next(elapsed: Duration) -> (index: Int, due: Duration)? { gaveUp ? nil : schedule.next(elapsed: elapsed) }
+    func record(status: Int, milliseconds: Double) { summary.record(status: status, milliseconds: milliseconds) }
+    func recordFailure(_ description: String) { summary.recordFailure(description) }
+}
