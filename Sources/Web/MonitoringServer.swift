@@ -36,6 +36,7 @@ public struct MonitoringServer: Sendable {
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: await metrics.render())))
         }
         api.addRoutes(to: router)
+        DashboardRoutes(dashboardPath: "dashboards/ml-api-dashboard.json", querier: store, options: api.queryOptions).addRoutes(to: router)
         if let ruleManager { PagesRoutes(ruleManager: ruleManager, scrapeManager: scrapeManager).addRoutes(to: router) }
         router.get("/") { _, _ in
             Response(status: .found, headers: [.location: "/alerts"])
