@@ -6,6 +6,8 @@ public struct RuleTestFileResult: Sendable {
     public struct Failure: Sendable {
         public var test: String
         public var message: String
+        /// `message` with the differences between expected and got in ANSI colour, when it has such a part.
+        public var coloredMessage: String? = nil
     }
 
     public var file: String
@@ -14,6 +16,8 @@ public struct RuleTestFileResult: Sendable {
     /// Lines printed to standard error before the verdict, such as rule-file patterns that matched nothing.
     public var warnings: [String] = []
     public var errors: [Failure] = []
+    /// Which rules the tests exercised, when the runner was asked to work it out and the rule files loaded.
+    public var coverage: RuleCoverage?
 
     public init(file: String) { self.file = file }
 
@@ -39,7 +43,10 @@ public struct RuleTestReport: Sendable {
 
     /// The interleaved output of one file: a header, then `SUCCESS`, or `FAILED:` and each error on stderr with a
     /// blank line on stdout after each (promtool prints those with `fmt.Println`).
-    public static func chunks(for result: RuleTestFileResult) -> [Chunk] {
+    ///
+    /// With `color`, failures show their expected-versus-got differences in ANSI colour; without, the output is
+    /// byte-identical to promtool's.
+    public static func chunks(for result: RuleTestFileResult, color: Bool = false) -> [Chunk] {
         var chunks: [Chunk] = [.stdout("Unit Testing:  \(result.file)\n")]
         for warning in result.warnings { chunks.append(.stderr(warning + "\n")) }
         if result.passed {
@@ -47,7 +54,7 @@ public struct RuleTestReport: Sendable {
         } else {
             chunks.append(.stderr("  FAILED:\n"))
             for error in result.errors {
-                chunks.append(.stderr(error.message + "\n"))
+                chunks.append(.stderr((color ? error.coloredMessage ?? error.message : error.message) + "\n"))
                 chunks.append(.stdout("\n"))
             }
         }
@@ -55,7 +62,7 @@ public struct RuleTestReport: Sendable {
         return chunks
     }
 
-    public var chunks: [Chunk] { results.flatMap(Self.chunks(for:)) }
+    public var chunks: [Chunk] { results.flatMap { Self.chunks(for: $0) } }
 
     public var stdout: String {
         chunks.map { if case .stdout(let text) = $0 { text } else { "" } }.joined()

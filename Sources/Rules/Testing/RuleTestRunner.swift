@@ -10,9 +10,12 @@ import TSDB
 public struct RuleTestRunner: Sendable {
     /// A regular expression: only test groups whose name it matches run; nil runs all of them.
     public var run: String?
+    /// Whether to work out which rules the selected tests exercised, into each result's `coverage`.
+    public var coverage: Bool
 
-    public init(run: String? = nil) {
+    public init(run: String? = nil, coverage: Bool = false) {
         self.run = run
+        self.coverage = coverage
     }
 
     /// Runs one test file; problems with the file itself are reported as its single error.
@@ -49,19 +52,25 @@ public struct RuleTestRunner: Sendable {
             order[name] = index
         }
         let selection = run.flatMap { try? Regex($0) }
+        var selected: [RuleTestGroup] = []
         for group in file.tests {
             if let selection, (try? selection.firstMatch(in: group.name)) == nil { continue }
+            selected.append(group)
             result.testNames.append(group.name)
             let errors = await test(group, ruleFiles: ruleFiles, evaluationInterval: file.evaluationInterval, order: order)
-            result.errors += errors.map { .init(test: group.name, message: $0) }
+            result.errors += errors.map { .init(test: group.name, message: $0.plain, coloredMessage: $0.colored) }
+        }
+        // Rule files that do not load have no rules to cover; the run has reported them already.
+        if coverage, let loaded = try? loadRuleFiles(ruleFiles) {
+            result.coverage = RuleCoverage(ruleFiles: loaded, tests: selected)
         }
         return result
     }
 
     /// Runs one test group and returns its failures, each formatted as promtool prints it.
-    func test(_ group: RuleTestGroup, ruleFiles: [String], evaluationInterval: Int64, order: [String: Int]) async -> [String] {
+    func test(_ group: RuleTestGroup, ruleFiles: [String], evaluationInterval: Int64, order: [String: Int]) async -> [FailureText] {
         let store = TimeSeriesStore(options: .init(retentionMillis: nil))
-        if let error = await load(group, into: store) { return [error] }
+        if let error = await load(group, into: store) { return [FailureText(error)] }
         let engine = PromQLEngine(querier: store, options: QueryOptions(defaultSubqueryStep: evaluationInterval))
 
         var groups: [RuleGroup] = []
@@ -71,9 +80,9 @@ public struct RuleTestRunner: Sendable {
                 for spec in file.groups { groups.append(try RuleGroup(spec: spec, file: file.path, defaultInterval: group.interval)) }
             }
         } catch let errors as RuleErrors {
-            return errors.errors.map(\.description)
+            return errors.errors.map { FailureText($0.description) }
         } catch {
-            return ["\(error)"]
+            return [FailureText("\(error)")]
         }
         // Groups named in group_eval_order run in that order; the others (position 0, as in promtool) keep file order.
         groups = groups.enumerated().sorted { lhs, rhs in
@@ -83,7 +92,7 @@ public struct RuleTestRunner: Sendable {
 
         for test in group.alertRuleTests where test.alertname.isEmpty {
             let suffix = group.name.isEmpty ? "" : " (in TestGroup \(group.name))"
-            return ["an item under alert_rule_test misses required attribute alertname at eval_time \(formatDuration(test.evalTime))\(suffix)"]
+            return [FailureText("an item under alert_rule_test misses required attribute alertname at eval_time \(formatDuration(test.evalTime))\(suffix)")]
         }
         let alertTimes = Array(Set(group.alertRuleTests.map(\.evalTime))).sorted()
         var nextAlertTime = 0
@@ -94,7 +103,7 @@ public struct RuleTestRunner: Sendable {
             for sample in samples { batch.append(labels: sample.labels, t: time, v: sample.value) }
             _ = try? await store.commit(batch)
         }
-        var errors: [String] = []
+        var errors: [FailureText] = []
         var lastProduced = Array(repeating: Set<Labels>(), count: groups.count)
         let maxTime = group.maxEvalTime
         var time: Int64 = 0
@@ -113,7 +122,7 @@ public struct RuleTestRunner: Sendable {
                     evaluationErrors.append("    rule: \(rule.name), time: \(Self.goDuration(time)), err: \(rule.health.lastError)")
                 }
             }
-            errors += evaluationErrors
+            errors += evaluationErrors.map(FailureText.init)
             if !evaluationErrors.isEmpty { return errors }
 
             // An eval_time in [time, time + interval) is checked against this step's alerts.
@@ -140,10 +149,17 @@ public struct RuleTestRunner: Sendable {
                     if got != sortedExpected {
                         let name = group.name.isEmpty ? "" : "    name: \(group.name),\n"
                         let indent = "            "
-                        errors.append(
+                        let (expText, gotText) = (TestAlert.describe(sortedExpected), TestAlert.describe(got))
+                        func message(_ exp: String, _ got: String) -> String {
                             "\(name)    alertname: \(test.alertname), time: \(formatDuration(test.evalTime)), \n"
-                                + "        exp:\(Self.indentLines(TestAlert.describe(sortedExpected), indent)), \n"
-                                + "        got:\(Self.indentLines(TestAlert.describe(got), indent))")
+                                + "        exp:\(Self.indentLines(exp, indent)), \n"
+                                + "        got:\(Self.indentLines(got, indent))"
+                        }
+                        let colored = TestDiff.highlight(
+                            expected: expText.components(separatedBy: "\n"), got: gotText.components(separatedBy: "\n"))
+                        errors.append(FailureText(
+                            plain: message(expText, gotText),
+                            colored: message(colored.expected.joined(separator: "\n"), colored.got.joined(separator: "\n"))))
                     }
                 }
                 nextAlertTime += 1
@@ -158,7 +174,7 @@ public struct RuleTestRunner: Sendable {
                 let expr = try parseExpr(test.expr)
                 got = try Self.vector(try await engine.instantQuery(expr, at: test.evalTime))
             } catch {
-                errors.append("\(prefix), err: \(error)")
+                errors.append(FailureText("\(prefix), err: \(error)"))
                 continue
             }
             var expected: [(labels: Labels, value: Double)] = []
@@ -167,7 +183,7 @@ public struct RuleTestRunner: Sendable {
                 do {
                     expected.append((try Self.parseMetric(sample.labels), sample.value))
                 } catch {
-                    errors.append("\(prefix), err: labels \(quoted(sample.labels)): \(error)")
+                    errors.append(FailureText("\(prefix), err: labels \(quoted(sample.labels)): \(error)"))
                     failed = true
                     break
                 }
@@ -181,7 +197,12 @@ public struct RuleTestRunner: Sendable {
             let same = expected.count == sortedGot.count
                 && zip(expected, sortedGot).allSatisfy { $0.labels == $1.labels && $0.value == $1.value }
             if !same {
-                errors.append("\(prefix),\n        exp: \(Self.describe(expected))\n        got: \(Self.describe(sortedGot))")
+                let (expItems, gotItems) = (expected.map(Self.describeSample), sortedGot.map(Self.describeSample))
+                let colored = TestDiff.highlight(expected: expItems, got: gotItems)
+                func list(_ items: [String]) -> String { items.isEmpty ? "nil" : items.joined(separator: ", ") }
+                errors.append(FailureText(
+                    plain: "\(prefix),\n        exp: \(Self.describe(expected))\n        got: \(Self.describe(sortedGot))",
+                    colored: "\(prefix),\n        exp: \(list(colored.expected))\n        got: \(list(colored.got))"))
             }
         }
         return errors
@@ -253,7 +274,11 @@ public struct RuleTestRunner: Sendable {
 
     private static func describe(_ samples: [(labels: Labels, value: Double)]) -> String {
         if samples.isEmpty { return "nil" }
-        return samples.map { goLabels($0.labels) + " " + goExponent($0.value) }.joined(separator: ", ")
+        return samples.map(describeSample).joined(separator: ", ")
+    }
+
+    private static func describeSample(_ sample: (labels: Labels, value: Double)) -> String {
+        goLabels(sample.labels) + " " + goExponent(sample.value)
     }
 
     static func indentLines(_ text: String, _ indent: String) -> String {
