@@ -28,9 +28,13 @@ public final class VigilMetrics: Sendable {
     private let ruleManager: RuleManager?
     private let groupSeen = Mutex<[String: (evaluations: Int, failures: Int, missed: Int)]>([:])
 
-    public init(store: TimeSeriesStore, ruleManager: RuleManager? = nil) {
+    private let notifier: Notifier?
+    private let notifierSeen = Mutex<[String: Int]>([:])
+
+    public init(store: TimeSeriesStore, ruleManager: RuleManager? = nil, notifier: Notifier? = nil) {
         self.store = store
         self.ruleManager = ruleManager
+        self.notifier = notifier
         let registry = self.registry
         func gauge(_ name: String, _ help: String) -> Gauge { registry.makeGauge(descriptor: .init(metricName: name, unitName: "", helpText: help)) }
         func counter(_ name: String, _ help: String) -> Counter { registry.makeCounter(descriptor: .init(metricName: name, unitName: "", helpText: help)) }
@@ -90,7 +94,34 @@ public final class VigilMetrics: Sendable {
             previous = totals
         }
         await renderRuleGroups()
+        await renderNotifier()
         return registry.emitToBuffer()
+    }
+
+    /// The Alertmanager queue and per-Alertmanager outcomes, as Prometheus's `prometheus_notifications_*`.
+    private func renderNotifier() async {
+        guard let stats = await notifier?.stats() else { return }
+        func descriptor(_ name: String, _ help: String) -> MetricNameDescriptor { .init(metricName: name, unitName: "", helpText: help) }
+        registry.makeGauge(descriptor: descriptor("vigil_notifications_queue_length", "Alerts waiting to be sent to Alertmanager."))
+            .set(Double(stats.queueLength))
+        registry.makeGauge(descriptor: descriptor("vigil_notifications_queue_capacity", "Capacity of the alert queue."))
+            .set(Double(stats.queueCapacity))
+        var counts: [(key: String, counter: Counter, value: Int)] = [
+            ("dropped", registry.makeCounter(descriptor: descriptor("vigil_notifications_dropped_total", "Alerts dropped because the queue was full or no Alertmanager took them.")), stats.droppedTotal),
+        ]
+        for alertmanager in stats.alertmanagers {
+            let labels = [("alertmanager", alertmanager.url.absoluteString)]
+            counts.append(("sent " + alertmanager.url.absoluteString, registry.makeCounter(
+                descriptor: descriptor("vigil_notifications_sent_total", "Alerts sent to each Alertmanager."), labels: labels), alertmanager.sentTotal))
+            counts.append(("errors " + alertmanager.url.absoluteString, registry.makeCounter(
+                descriptor: descriptor("vigil_notifications_errors_total", "Alerts whose sending to an Alertmanager failed."), labels: labels), alertmanager.errorsTotal))
+        }
+        notifierSeen.withLock { seen in
+            for (key, counter, value) in counts {
+                if value > seen[key, default: 0] { counter.increment(by: Int64(value - seen[key, default: 0])) }
+                seen[key] = value
+            }
+        }
     }
 
     /// Per rule group, as Prometheus's rule manager reports them (with `vigil_` for `prometheus_`).

@@ -155,7 +155,7 @@ struct Serve: AsyncParsableCommand {
                                 externalLabels: configuration.global.externalLabels, logger: Logger(label: "vigil.notifier"))
         let ruleManager = RuleManager(store: store, query: Self.queryFunc(engine), options: try ruleOptions(configuration),
                                       logger: Logger(label: "vigil.rules")) { alerts in await notifier.enqueue(alerts) }
-        let vigilMetrics = VigilMetrics(store: store, ruleManager: ruleManager)
+        let vigilMetrics = VigilMetrics(store: store, ruleManager: ruleManager, notifier: notifier)
         let scrapeManager = ScrapeManager(configuration: configuration, store: store, logger: Logger(label: "vigil.scrape")) { report in
             vigilMetrics.record(report)
         }

@@ -158,6 +158,9 @@ extension AlertingEndToEndTests {
             try await Task.sleep(for: .milliseconds(300))
         }
         #expect(fired.isSuperset(of: ["HighErrorRate", "APIDown"]), "Alertmanager holds \(fired); log: \(server.log.suffix(1500))")
+        let metrics = try await server.get("/metrics", web: true).body
+        #expect(metrics.contains("vigil_notifications_sent_total{alertmanager=\"http://127.0.0.1:\(alertmanager.port)\"}"), "\(metrics)")
+        #expect(metrics.contains("vigil_rule_evaluations_total{rule_group="))
         let page = try await server.get("/alerts", web: true)
         #expect(page.status == 200)
         #expect(page.body.contains("HighErrorRate") && page.body.contains("APIDown") && page.body.contains("class=\"badge firing\""))
