@@ -34,3 +34,11 @@ import Testing
         #expect(largest.dropFirst(17).allSatisfy { $0 == "0" })
     }
 }
+
+@Suite struct PrometheusNumberFastPathTests {
+    @Test func wholeNumbersAtAndAbove2To53PrintWithoutAFraction() {
+        #expect(formatPrometheusValue(9_007_199_254_740_992) == "9007199254740992")
+        #expect(formatPrometheusValue(18_014_398_509_481_984) == "18014398509481984")
+        #expect(formatPrometheusValue(-9_007_199_254_740_992) == "-9007199254740992")
+    }
+}

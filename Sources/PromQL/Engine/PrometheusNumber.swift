@@ -12,7 +12,7 @@ public func formatPrometheusValue(_ value: Double) -> String {
     // and plain decimals (Swift's shortest digits, when it does not switch to exponent notation).
     if value.magnitude < 9_007_199_254_740_992, value == value.rounded(.towardZero) { return String(Int64(value)) }
     let plain = value.description
-    if !plain.utf8.contains(UInt8(ascii: "e")) { return plain }
+    if !plain.utf8.contains(UInt8(ascii: "e")) { return plain.hasSuffix(".0") ? String(plain.dropLast(2)) : plain }
     let (digits, decimalPoint) = shortestDigits(value.magnitude)
     var out = sign
     if decimalPoint <= 0 {

@@ -1,3 +1,5 @@
+import PromQL
+
 /// Builds JSON as UTF-8 bytes directly, so number formats match Prometheus's byte for byte.
 ///
 /// Prometheus prints sample values as strings in Go's shortest form and timestamps as seconds
@@ -55,14 +57,28 @@ struct JSONWriter {
         bytes.append(UInt8(ascii: "]"))
     }
 
-    /// Writes a sample as Prometheus does, `[seconds,"value"]`; the value is a formatted number, so it needs no escaping.
-    mutating func point(_ t: Int64, _ value: String) {
+    /// Writes a sample as Prometheus does, `[seconds,"value"]`, with the value in Go's shortest decimal form.
+    ///
+    /// Swift prints the same shortest digits straight into this buffer (no String in between); only
+    /// its two spellings that differ from Go's are fixed up: exponent notation and a trailing `.0`.
+    mutating func point(_ t: Int64, _ value: Double) {
         beginValue()
         bytes.append(UInt8(ascii: "["))
         Self.appendTimestamp(t, to: &bytes)
         bytes.append(UInt8(ascii: ","))
         bytes.append(UInt8(ascii: "\""))
-        bytes.append(contentsOf: value.utf8)
+        if value.isFinite && value != 0 {
+            let start = bytes.count
+            value.write(to: &self)
+            if bytes[start...].contains(UInt8(ascii: "e")) {
+                bytes.removeSubrange(start...)
+                bytes.append(contentsOf: formatPrometheusValue(value).utf8)
+            } else if bytes.count - start >= 2, bytes[bytes.count - 2] == UInt8(ascii: "."), bytes[bytes.count - 1] == UInt8(ascii: "0") {
+                bytes.removeLast(2)
+            }
+        } else {
+            bytes.append(contentsOf: formatPrometheusValue(value).utf8)
+        }
         bytes.append(UInt8(ascii: "\""))
         bytes.append(UInt8(ascii: "]"))
     }
@@ -73,29 +89,14 @@ struct JSONWriter {
             bytes.append(contentsOf: timestamp(t).utf8)
             return
         }
-        appendDigits(UInt64(t / 1000), to: &bytes)
+        // Ten digits fit Swift's inline small strings, so this allocates nothing.
+        bytes.append(contentsOf: String(t / 1000).utf8)
         let millis = Int(t % 1000)
         guard millis != 0 else { return }
         bytes.append(UInt8(ascii: "."))
         bytes.append(UInt8(ascii: "0") + UInt8(millis / 100))
         bytes.append(UInt8(ascii: "0") + UInt8(millis / 10 % 10))
         bytes.append(UInt8(ascii: "0") + UInt8(millis % 10))
-    }
-
-    private static func appendDigits(_ value: UInt64, to bytes: inout [UInt8]) {
-        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
-            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        var count = 0
-        var rest = value
-        withUnsafeMutableBytes(of: &digits) { buffer in
-            repeat {
-                buffer[19 - count] = UInt8(ascii: "0") + UInt8(rest % 10)
-                rest /= 10
-                count += 1
-            } while rest > 0
-            bytes.append(contentsOf: buffer[(20 - count)...])
-        }
     }
 
     /// Writes `"name": value` pairs of a label set as an object.
@@ -151,4 +152,12 @@ struct JSONWriter {
         let fraction = String(abs(millis))
         return sign + String(seconds) + "." + String(repeating: "0", count: 3 - fraction.count) + fraction
     }
+}
+
+extension JSONWriter: TextOutputStream {
+    /// Lets numbers print themselves into the buffer; nothing else writes through this.
+    mutating func write(_ string: String) { bytes.append(contentsOf: string.utf8) }
+
+    /// The standard library's float printer hands over its ASCII digits here, without making a String.
+    mutating func _writeASCII(_ buffer: UnsafeBufferPointer<UInt8>) { bytes.append(contentsOf: buffer) }
 }

@@ -78,7 +78,7 @@ extension PrometheusAPI {
             json.key("result")
             switch value {
             case .scalar(let t, let v):
-                point(t, formatPrometheusValue(v), into: &json)
+                json.point(t, v)
             case .string(let t, let s):
                 json.array { json in
                     json.raw(JSONWriter.timestamp(t))
@@ -89,7 +89,7 @@ extension PrometheusAPI {
                     for sample in samples {
                         json.object { json in
                             json.key("metric"); json.labels(sample.labels.map { ($0.name, $0.value) })
-                            json.key("value"); point(sample.t, formatPrometheusValue(sample.v), into: &json)
+                            json.key("value"); json.point(sample.t, sample.v)
                         }
                     }
                 }
@@ -100,7 +100,7 @@ extension PrometheusAPI {
                             json.key("metric"); json.labels(one.labels.map { ($0.name, $0.value) })
                             json.key("values")
                             json.array { json in
-                                for sample in one.samples { point(sample.t, formatPrometheusValue(sample.v), into: &json) }
+                                for sample in one.samples { json.point(sample.t, sample.v) }
                             }
                         }
                     }
@@ -109,9 +109,6 @@ extension PrometheusAPI {
         }
     }
 
-    private static func point(_ t: Timestamp, _ value: String, into json: inout JSONWriter) {
-        json.point(t, value)
-    }
 }
 
 extension APIError {

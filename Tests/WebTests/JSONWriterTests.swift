@@ -1,0 +1,23 @@
+import PromQL
+import Testing
+@testable import Web
+
+@Suite struct JSONWriterTests {
+    @Test(arguments: [0.19999999999999998, 1, -1, 0, -0.0, 1e21, 1e-7, 123456789.123, 0.1 + 0.2, 8.333333333333334,
+                      Double.nan, .infinity, -.infinity, 2.5e-5, 9_007_199_254_740_993, 1e15, 1234.5, -0.001, 5e-324, .greatestFiniteMagnitude])
+    func pointsPrintValuesExactlyAsPrometheusDoes(value: Double) {
+        var json = JSONWriter()
+        json.point(1_795_716_734_960, value)
+        #expect(json.text == "[1795716734.960,\"\(formatPrometheusValue(value))\"]")
+    }
+
+    @Test func timestampsKeepMillisecondsAndStayWholeWhenRound() {
+        var json = JSONWriter()
+        json.array { json in
+            json.point(1_000, 1)
+            json.point(1_001, 1)
+            json.point(1_500_010, 1)
+        }
+        #expect(json.text == #"[[1,"1"],[1.001,"1"],[1500.010,"1"]]"#)
+    }
+}
