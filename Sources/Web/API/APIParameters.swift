@@ -138,8 +138,8 @@ func jsonResponse(_ bytes: [UInt8], status: HTTPResponse.Status = .ok) -> Respon
 }
 
 /// `{"status":"success","data":…}` around what `data` writes.
-func successResponse(_ data: (inout JSONWriter) -> Void) -> Response {
-    var json = JSONWriter()
+func successResponse(capacity: Int = 256, _ data: (inout JSONWriter) -> Void) -> Response {
+    var json = JSONWriter(capacity: capacity)
     json.object { json in
         json.key("status"); json.string("success")
         json.key("data")
