@@ -145,7 +145,9 @@ public actor TimeSeriesStore: Appender, Querier {
         for ref in matchingRefs(matchers) {
             guard let memSeries = series[ref], memSeries.lastT >= mint, memSeries.firstT <= maxt else { continue }
             var samples: [Sample] = []
-            if let database, memSeries.persistedMaxT >= mint {
+            // Everything at or after the head's first sample is in the head: recent ranges never touch SQLite.
+            let headCovers = memSeries.head.minTime.map { $0 <= mint } ?? false
+            if let database, memSeries.persistedMaxT >= mint, !headCovers {
                 try database.readBlocks(ref: ref, mint: mint, maxt: maxt, firstT: memSeries.firstT, lastT: memSeries.persistedMaxT, into: &samples)
                 try database.readChunks(ref: ref, mint: mint, maxt: maxt, into: &samples)
             }
