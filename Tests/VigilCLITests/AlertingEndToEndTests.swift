@@ -40,10 +40,12 @@ import Glibc
         return formatter.date(from: text)
     }
 
+    /// Polls until the alert is in `state` (or a later one: a starved poller may miss a short pending phase).
     func waitFor(_ state: String, _ server: ServerProcess, within seconds: Int) async throws -> Duration {
+        let accepted = state == "pending" ? ["pending", "firing"] : [state]
         let started = ContinuousClock.now
         while ContinuousClock.now - started < .seconds(seconds) {
-            if try await alertState(server) == state { return ContinuousClock.now - started }
+            if let current = try await alertState(server), accepted.contains(current) { return ContinuousClock.now - started }
             try await Task.sleep(for: .milliseconds(200))
         }
         Issue.record("ModelNotLoaded did not become \(state) within \(seconds) s: \(server.log.suffix(2000))")

@@ -114,8 +114,9 @@ enum GoFloat {
         return negative ? -value : value
     }
 
-    /// isDecimalSyntax checks `digits [. digits] [e [+-] digits]` with at least one mantissa digit.
-    private static func isDecimalSyntax(_ text: Substring) -> Bool {
+    /// isDecimalSyntax checks `digits [. digits] [e [+-] digits]` with at least one mantissa digit;
+    /// the parser's number literals and the engine's string conversions both use it.
+    static func isDecimalSyntax(_ text: Substring) -> Bool {
         let bytes = Array(text.utf8)
         var index = 0
         var mantissaDigits = 0

@@ -127,7 +127,7 @@ enum GoSyntax {
         case "nan": return .success(.nan)
         default: break
         }
-        guard isDecimalFloatSyntax(lower), let value = Double(normalizedDecimal(lower)) else {
+        guard GoFloat.isDecimalSyntax(Substring(lower)), let value = Double(normalizedDecimal(lower)) else {
             return .failure(NumberError(message: "strconv.ParseFloat: parsing \(quote(text)): invalid syntax"))
         }
         if value.isInfinite {
@@ -157,30 +157,6 @@ enum GoSyntax {
             return nil
         }
         return Int64(body, radix: radix)
-    }
-
-    /// isDecimalFloatSyntax checks `digits [. digits] [e [+-] digits]` with at least one mantissa digit.
-    private static func isDecimalFloatSyntax(_ text: String) -> Bool {
-        let bytes = Array(text.utf8)
-        var index = 0
-        var mantissaDigits = 0
-        func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
-        while index < bytes.count, isDigit(bytes[index]) { index += 1; mantissaDigits += 1 }
-        if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
-            index += 1
-            while index < bytes.count, isDigit(bytes[index]) { index += 1; mantissaDigits += 1 }
-        }
-        guard mantissaDigits > 0 else { return false }
-        if index < bytes.count, bytes[index] == UInt8(ascii: "e") {
-            index += 1
-            if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") {
-                index += 1
-            }
-            let exponentStart = index
-            while index < bytes.count, isDigit(bytes[index]) { index += 1 }
-            guard index > exponentStart else { return false }
-        }
-        return index == bytes.count
     }
 
     /// normalizedDecimal adds the zeros Swift's `Double(_:)` wants around a bare decimal point.
