@@ -48,12 +48,12 @@ struct MemSeries {
 
     /// Samples in [mint, maxt] from the chunks held in memory, in time order.
     func memorySamples(mint: Timestamp, maxt: Timestamp, into samples: inout [Sample]) {
-        for chunk in closed + [head] {
+        for chunk in closed {
             guard let low = chunk.minTime, let high = chunk.maxTime, high >= mint, low <= maxt else { continue }
-            for sample in chunk where sample.t >= mint && sample.t <= maxt {
-                samples.append(sample)
-            }
+            chunk.appendSamples(mint: mint, maxt: maxt, into: &samples)
         }
+        guard let low = head.minTime, let high = head.maxTime, high >= mint, low <= maxt else { return }
+        head.appendSamples(mint: mint, maxt: maxt, into: &samples)
     }
 }
 

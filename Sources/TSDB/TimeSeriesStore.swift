@@ -141,10 +141,18 @@ public actor TimeSeriesStore: Appender, Querier {
     // MARK: - Querying
 
     public func select(_ matchers: [Matcher], mint: Timestamp, maxt: Timestamp) throws(StorageError) -> [Series] {
+        guard let database else { return try selectSeries(matchers, mint: mint, maxt: maxt) }
+        return try database.database.readTransaction { () throws(StorageError) in try selectSeries(matchers, mint: mint, maxt: maxt) }
+    }
+
+    private func selectSeries(_ matchers: [Matcher], mint: Timestamp, maxt: Timestamp) throws(StorageError) -> [Series] {
         var result: [Series] = []
+        // Series of one selection usually hold about as many samples each; size each array like the last.
+        var expectedCount = 0
         for ref in matchingRefs(matchers) {
             guard let memSeries = series[ref], memSeries.lastT >= mint, memSeries.firstT <= maxt else { continue }
             var samples: [Sample] = []
+            samples.reserveCapacity(expectedCount)
             // Everything at or after the head's first sample is in the head: recent ranges never touch SQLite.
             let headCovers = memSeries.head.minTime.map { $0 <= mint } ?? false
             if let database, memSeries.persistedMaxT >= mint, !headCovers {
@@ -152,6 +160,7 @@ public actor TimeSeriesStore: Appender, Querier {
                 try database.readChunks(ref: ref, mint: mint, maxt: maxt, into: &samples)
             }
             memSeries.memorySamples(mint: mint, maxt: maxt, into: &samples)
+            expectedCount = samples.count
             if !samples.isEmpty { result.append(Series(labels: memSeries.labels, samples: samples)) }
         }
         return result.sorted { $0.labels < $1.labels }

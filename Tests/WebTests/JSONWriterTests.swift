@@ -20,4 +20,28 @@ import Testing
         }
         #expect(json.text == #"[[1,"1"],[1.001,"1"],[1500.010,"1"]]"#)
     }
+
+    @Test(arguments: [Int64(0), 7, 999, 1_000, 10_000, 1_795_716_734_960, Int64.max])
+    func timestampDigitsMatchSwiftsOwnPrinting(t: Int64) {
+        var bytes: [UInt8] = []
+        JSONWriter.appendTimestamp(t, to: &bytes)
+        #expect(String(decoding: bytes, as: UTF8.self) == JSONWriter.timestamp(t))
+    }
+}
+
+@Suite struct FormDecodingTests {
+    @Test(arguments: [
+        ("rate(x%5B5m%5D)", "rate(x[5m])"),
+        ("sum+by+(a)", "sum by (a)"),
+        ("a%2Bb", "a+b"),
+        ("caf%C3%A9", "café"),
+        ("100%", "100%"),
+        ("%zz%4", "%zz%4"),
+        ("%E9", "\u{FFFD}"),
+        ("plain", "plain"),
+        ("", ""),
+    ])
+    func decodesPlusAndPercentEscapesAndKeepsMalformedOnes(encoded: String, decoded: String) {
+        #expect(APIParameters.formDecoded(Substring(encoded).utf8) == decoded)
+    }
 }

@@ -14,7 +14,7 @@ final class Evaluator {
     private var subqueries: [SubqueryCache]
     /// cursors remember each series' last window as (first index, end index), so that steps
     /// moving forward in time scan a few samples instead of searching the whole series.
-    private var cursors: [[(low: Int, high: Int)]]
+    var cursors: [[(low: Int, high: Int)]]
     private var nameless: [[Labels]?]
     private var namesDiffer: [Bool?]
     private var memos: [NodeMemo?]
@@ -142,7 +142,7 @@ final class Evaluator {
     }
 
     /// namelessLabels are a range selector's series labels without `__name__`, computed on first use.
-    private func namelessLabels(_ id: Int) -> [Labels] {
+    func namelessLabels(_ id: Int) -> [Labels] {
         if let cached = nameless[id] { return cached }
         let computed = data[id].map(\.labels.droppingMetricName)
         nameless[id] = computed
@@ -380,6 +380,33 @@ func upperBound<C: RandomAccessCollection>(_ samples: C, _ t: Timestamp) -> C.In
         }
     }
     return low
+}
+
+/// seek over a window of samples, as the fused range-function path reads them.
+@inline(__always)
+func seek(_ samples: UnsafeBufferPointer<Sample>, atOrAfter t: Timestamp, from start: Int) -> Int {
+    var index = Swift.min(start, samples.count)
+    if index > 0 && samples[index - 1].t >= t { return lowerBound(samples, t) }
+    var scanned = 0
+    while index < samples.count && samples[index].t < t {
+        index += 1
+        scanned += 1
+        if scanned == 16 { return lowerBound(samples[index...], t) }
+    }
+    return index
+}
+
+@inline(__always)
+func seek(_ samples: UnsafeBufferPointer<Sample>, after t: Timestamp, from start: Int) -> Int {
+    var index = Swift.min(start, samples.count)
+    if index > 0 && samples[index - 1].t > t { return upperBound(samples, t) }
+    var scanned = 0
+    while index < samples.count && samples[index].t <= t {
+        index += 1
+        scanned += 1
+        if scanned == 16 { return upperBound(samples[index...], t) }
+    }
+    return index
 }
 
 /// seek returns the index of the first sample at or after `t`, starting the search at `start`.

@@ -12,40 +12,41 @@ extension Evaluator {
         for (index, arg) in call.args.enumerated() where index != matrixIndex {
             scalars[index] = try evalScalar(arg, at: t)
         }
+        let function = call.function
+        if case .matrixSelector(let selector, let range) = call.args[matrixIndex], function != .absentOverTime {
+            return try evalRangeFunction(call, over: selector, range: range, scalars: scalars, at: t)
+        }
         let window: [RangeSeries]
         let rangeEnd: Timestamp
         let range: Int64
-        // Dropping names can only make series collide when the source has several metric names,
-        // which a selector's data tells up front.
-        let namesDiffer: Bool
         switch call.args[matrixIndex] {
         case .matrixSelector(let selector, let selectorRange):
             window = try selectRange(selector, range: selectorRange, at: t)
             rangeEnd = selector.referenceTime(t)
             range = selectorRange
-            namesDiffer = selectorNamesDiffer(selector.id)
         case .subquery(let subquery):
             window = try evalSubquery(subquery, at: t)
             rangeEnd = (subquery.at ?? t).subtractingSaturated(subquery.offset)
             range = subquery.range
-            // A subquery's series appear over time, so names that differ later must still be
-            // checked against earlier steps: always keep track.
-            namesDiffer = true
         default:
             throw QueryError.execution("function \(call.function.rawValue) expects a range vector")
         }
-        let function = call.function
         if function == .absentOverTime {
             guard window.isEmpty else { return [] }
             return [VectorSample(labels: absentLabels(call.args[matrixIndex]), t: t, v: 1)]
         }
+        // Prometheus rejects bad factors only when a series has samples to smooth.
+        if function == .holtWinters, !window.isEmpty { try checkHoltWintersFactors(smoothing: scalars[1], trend: scalars[2]) }
         let context = RangeContext(rangeStart: rangeEnd.subtractingSaturated(range), rangeEnd: rangeEnd, range: range, t: t)
         var out: [VectorSample] = []
         out.reserveCapacity(window.count)
-        let checked = namesDiffer && function != .lastOverTime
+        // A subquery's series appear over time, so names that differ later must still be
+        // checked against earlier steps: always keep track.
+        let checked = function != .lastOverTime
         var inputs: [Labels] = []
         for series in window {
-            guard let value = try rangeFunction(function, series.samples, scalars, context) else { continue }
+            let value = series.samples.withUnsafeBufferPointer { samples in rangeFunction(function, samples, scalars, context) }
+            guard let value else { continue }
             if function == .lastOverTime {
                 out.append(VectorSample(labels: series.labels, t: t, v: value))
             } else {
@@ -59,6 +60,55 @@ extension Evaluator {
         return out
     }
 
+    /// evalRangeFunction over a range selector computes each series' value straight from the
+    /// loaded samples, without building a range vector first.
+    ///
+    /// This is the path of nearly every rule and dashboard query (`rate(x[5m])`); building
+    /// the intermediate window cost three reference-count pairs per series and step.
+    private func evalRangeFunction(
+        _ call: CallNode, over selector: SelectorNode, range: Int64, scalars: [Double], at t: Timestamp
+    ) throws(QueryError) -> [VectorSample] {
+        let function = call.function
+        let rangeEnd = selector.referenceTime(t)
+        let rangeStart = rangeEnd.subtractingSaturated(range)
+        let context = RangeContext(rangeStart: rangeStart, rangeEnd: rangeEnd, range: range, t: t)
+        let seriesList = data[selector.id]
+        let nameless = function == .lastOverTime ? [] : namelessLabels(selector.id)
+        // Dropping names can only make series collide when the source has several metric names,
+        // which a selector's data tells up front.
+        let checked = function != .lastOverTime && selectorNamesDiffer(selector.id)
+        var inputs: [Labels] = []
+        var out: [VectorSample] = []
+        out.reserveCapacity(seriesList.count)
+        var total = 0
+        cursors[selector.id].withUnsafeMutableBufferPointer { cursor in
+            for index in seriesList.indices {
+                seriesList[index].samples.withUnsafeBufferPointer { all in
+                    let low = seek(all, atOrAfter: rangeStart, from: cursor[index].low)
+                    let high = seek(all, after: rangeEnd, from: Swift.max(cursor[index].high, low))
+                    cursor[index] = (low, high)
+                    guard low < high else { return }
+                    total += high - low
+                    let window = SampleWindow(rebasing: all[low..<high])
+                    guard let value = rangeFunction(function, window, scalars, context) else { return }
+                    if function == .lastOverTime {
+                        out.append(VectorSample(labels: seriesList[index].labels, t: t, v: value))
+                    } else {
+                        if checked { inputs.append(seriesList[index].labels) }
+                        out.append(VectorSample(labels: nameless[index], t: t, v: value))
+                    }
+                }
+            }
+        }
+        if function == .holtWinters, total > 0 { try checkHoltWintersFactors(smoothing: scalars[1], trend: scalars[2]) }
+        // The same accounting as `selectRange`: the window's samples, then the function's work.
+        try limits.tick(seriesList.count)
+        try limits.use(total)
+        try limits.tick(out.count)
+        if checked { try checkCollisionsAcrossSteps(inputs, out, memo: memo(call.memo)) }
+        return out
+    }
+
     /// RangeContext is what the extrapolating functions need to know about the window.
     struct RangeContext {
         var rangeStart: Timestamp
@@ -68,9 +118,12 @@ extension Evaluator {
         var t: Timestamp
     }
 
+    /// rangeFunction is one range function's value over one series' window; nil when it has none.
+    ///
+    /// It cannot fail: the callers check the arguments that make a function fail (holt_winters' factors).
     private func rangeFunction(
-        _ function: FunctionID, _ samples: ArraySlice<Sample>, _ scalars: [Double], _ context: RangeContext
-    ) throws(QueryError) -> Double? {
+        _ function: FunctionID, _ samples: SampleWindow, _ scalars: [Double], _ context: RangeContext
+    ) -> Double? {
         switch function {
         case .rate: return extrapolatedRate(samples, context, isCounter: true, isRate: true)
         case .increase: return extrapolatedRate(samples, context, isCounter: true, isRate: false)
@@ -85,7 +138,7 @@ extension Evaluator {
             let (slope, intercept) = linearRegression(samples, interceptTime: context.t)
             return slope * scalars[1] + intercept
         case .holtWinters:
-            return try holtWinters(samples, smoothing: scalars[1], trend: scalars[2])
+            return holtWinters(samples, smoothing: scalars[1], trend: scalars[2])
         case .resets:
             var resets = 0
             var previous = samples.first!.v
@@ -122,10 +175,14 @@ extension Evaluator {
         case .lastOverTime: return samples.last!.v
         case .presentOverTime: return 1
         default:
-            throw QueryError.execution("function \(function.rawValue) does not take a range vector")
+            // The planner only routes range functions here.
+            preconditionFailure("function \(function.rawValue) does not take a range vector")
         }
     }
 }
+
+/// SampleWindow is one series' samples inside a range, viewed in place in the loaded data.
+typealias SampleWindow = UnsafeBufferPointer<Sample>
 
 /// NameTracker notices whether the series passing by have different metric names, which is
 /// the only way dropping the names can make two of them collide.
@@ -151,7 +208,7 @@ struct NameTracker {
 /// the series probably starts or ends inside the window. A counter is never extrapolated
 /// below zero.
 func extrapolatedRate(
-    _ samples: ArraySlice<Sample>, _ context: Evaluator.RangeContext, isCounter: Bool, isRate: Bool
+    _ samples: SampleWindow, _ context: Evaluator.RangeContext, isCounter: Bool, isRate: Bool
 ) -> Double? {
     guard samples.count >= 2, let first = samples.first, let last = samples.last else { return nil }
     var result = last.v - first.v
@@ -182,7 +239,7 @@ func extrapolatedRate(
 }
 
 /// instantValue is `irate` and `idelta`: the change between the last two samples.
-func instantValue(_ samples: ArraySlice<Sample>, isRate: Bool) -> Double? {
+func instantValue(_ samples: SampleWindow, isRate: Bool) -> Double? {
     guard samples.count >= 2 else { return nil }
     let last = samples[samples.endIndex - 1]
     let previous = samples[samples.endIndex - 2]
@@ -197,7 +254,7 @@ func instantValue(_ samples: ArraySlice<Sample>, isRate: Bool) -> Double? {
 ///
 /// A constant series has slope 0 (NaN when the constant is infinite), which plain least
 /// squares would get wrong through rounding.
-func linearRegression(_ samples: ArraySlice<Sample>, interceptTime: Timestamp) -> (slope: Double, intercept: Double) {
+func linearRegression(_ samples: SampleWindow, interceptTime: Timestamp) -> (slope: Double, intercept: Double) {
     var n = 0.0
     var sumX = KahanSum(), sumY = KahanSum(), sumXY = KahanSum(), sumX2 = KahanSum()
     let initialY = samples.first!.v
@@ -223,14 +280,18 @@ func linearRegression(_ samples: ArraySlice<Sample>, interceptTime: Timestamp) -
     return (slope, intercept)
 }
 
-/// holtWinters is double exponential smoothing; both factors must lie strictly between 0 and 1.
-func holtWinters(_ samples: ArraySlice<Sample>, smoothing sf: Double, trend tf: Double) throws(QueryError) -> Double? {
+/// checkHoltWintersFactors fails unless both factors lie strictly between 0 and 1, as holt_winters requires.
+func checkHoltWintersFactors(smoothing sf: Double, trend tf: Double) throws(QueryError) {
     if sf <= 0 || sf >= 1 {
         throw QueryError.execution("invalid smoothing factor. Expected: 0 < sf < 1, got: \(goFixed(sf))")
     }
     if tf <= 0 || tf >= 1 {
         throw QueryError.execution("invalid trend factor. Expected: 0 < tf < 1, got: \(goFixed(tf))")
     }
+}
+
+/// holtWinters is double exponential smoothing with factors that `checkHoltWintersFactors` accepted.
+func holtWinters(_ samples: SampleWindow, smoothing sf: Double, trend tf: Double) -> Double? {
     guard samples.count >= 2 else { return nil }
     let values = Array(samples.lazy.map(\.v))
     var s0 = 0.0
@@ -254,7 +315,7 @@ func goFixed(_ value: Double) -> String {
 }
 
 /// averageOverTime is a running mean with compensated summation, robust to huge values and infinities.
-func averageOverTime(_ samples: ArraySlice<Sample>) -> Double {
+func averageOverTime(_ samples: SampleWindow) -> Double {
     var mean = KahanSum()
     var count = 0.0
     for sample in samples {
@@ -270,7 +331,7 @@ func averageOverTime(_ samples: ArraySlice<Sample>) -> Double {
 }
 
 /// varianceOverTime is the population variance by Welford's method with compensated sums.
-func varianceOverTime(_ samples: ArraySlice<Sample>) -> Double {
+func varianceOverTime(_ samples: SampleWindow) -> Double {
     var count = 0.0
     var mean = KahanSum()
     var aux = KahanSum()

@@ -82,6 +82,16 @@ public struct XORChunk: Sendable, Equatable, Sequence {
         }
     }
 
+    /// Appends this chunk's samples in [mint, maxt] to `samples`, stopping at the first one after `maxt`.
+    public func appendSamples(mint: Timestamp, maxt: Timestamp, into samples: inout [Sample]) {
+        var cursor = Cursor(bytes: stream.bytes, count: count)
+        // A chunk in memory was either built by appends or checked by `init(bytes:)`, so it decodes.
+        while let sample = try? cursor.next() {
+            if sample.t > maxt { break }
+            if sample.t >= mint { samples.append(sample) }
+        }
+    }
+
     /// The serialized chunk: header and bit stream.
     public var bytes: [UInt8] { stream.bytes }
 

@@ -20,13 +20,43 @@ struct APIParameters {
 
     /// Adds `a=1&b=2` pairs, percent-decoding names and values (`+` is a space, as in forms).
     private mutating func addForm(_ text: String) {
-        for pair in text.split(separator: "&", omittingEmptySubsequences: true) {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            func decode(_ part: Substring) -> String {
-                let spaced = part.replacingOccurrences(of: "+", with: " ")
-                return spaced.removingPercentEncoding ?? spaced
+        for pair in text.utf8.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true) {
+            let parts = pair.split(separator: UInt8(ascii: "="), maxSplits: 1, omittingEmptySubsequences: false)
+            values[Self.formDecoded(parts[0]), default: []].append(parts.count > 1 ? Self.formDecoded(parts[1]) : "")
+        }
+    }
+
+    /// Decodes `+` and `%XX` escapes; a `%` without two hex digits stays as it is, and invalid
+    /// UTF-8 becomes U+FFFD, so a malformed parameter reaches the parser instead of vanishing.
+    static func formDecoded(_ part: Substring.UTF8View) -> String {
+        guard part.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "+") }) else { return String(Substring(part)) }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(part.count)
+        var index = part.startIndex
+        while index < part.endIndex {
+            let byte = part[index]
+            if byte == UInt8(ascii: "+") {
+                bytes.append(UInt8(ascii: " "))
+            } else if byte == UInt8(ascii: "%"),
+                      let first = part.index(index, offsetBy: 1, limitedBy: part.endIndex), first < part.endIndex,
+                      let second = part.index(first, offsetBy: 1, limitedBy: part.endIndex), second < part.endIndex,
+                      let high = hexValue(part[first]), let low = hexValue(part[second]) {
+                bytes.append(high << 4 | low)
+                index = second
+            } else {
+                bytes.append(byte)
             }
-            values[decode(parts[0]), default: []].append(parts.count > 1 ? decode(parts[1]) : "")
+            index = part.index(after: index)
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    private static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+        default: nil
         }
     }
 
