@@ -3,7 +3,11 @@ struct MemSeries {
     let ref: SeriesRef
     let labels: Labels
     /// The open chunk; cut and persisted when it holds `TimeSeriesStore.samplesPerChunk` samples.
-    var head = XORChunk()
+    private(set) var head = XORChunk()
+    /// Decoder positions after every 32nd sample of the head, so that reads of the newest
+    /// samples (instant queries, rule evaluations) skip most of the chunk.
+    private var headMarks = (ResumePoint.unset, ResumePoint.unset, ResumePoint.unset)
+    static let headMarkSpacing = 32
     /// Closed chunks, kept here only by a store without a database file.
     var closed: [XORChunk] = []
     var firstT: Timestamp = .max
@@ -39,6 +43,14 @@ struct MemSeries {
             head = XORChunk()
         }
         head.append(t: t, v: v)
+        if head.count % Self.headMarkSpacing == 0 {
+            switch head.count / Self.headMarkSpacing {
+            case 1: headMarks.0 = head.resumePoint
+            case 2: headMarks.1 = head.resumePoint
+            case 3: headMarks.2 = head.resumePoint
+            default: break
+            }
+        }
         headDirty = true
         if firstT == .max { firstT = t }
         lastT = t
@@ -53,7 +65,26 @@ struct MemSeries {
             chunk.appendSamples(mint: mint, maxt: maxt, into: &samples)
         }
         guard let low = head.minTime, let high = head.maxTime, high >= mint, low <= maxt else { return }
-        head.appendSamples(mint: mint, maxt: maxt, into: &samples)
+        head.appendSamples(mint: mint, maxt: maxt, resumingAt: headMark(before: mint), into: &samples)
+    }
+
+    /// Replaces the head with a chunk restored from disk, marking it as appends would have.
+    mutating func restoreHead(_ chunk: XORChunk) {
+        head = chunk
+        let points = chunk.resumePoints(every: Self.headMarkSpacing)
+        headMarks = (points.count > 0 ? points[0] : .unset, points.count > 1 ? points[1] : .unset, points.count > 2 ? points[2] : .unset)
+    }
+
+    /// The latest mark of the current head whose last sample is before `mint`, if any.
+    ///
+    /// Marks of an earlier head are recognised by their sample index: the current head has not
+    /// reached it yet (a new head overwrites each mark as it passes its index).
+    private func headMark(before mint: Timestamp) -> ResumePoint? {
+        func usable(_ mark: ResumePoint) -> Bool { mark.index > 0 && Int(mark.index) <= head.count && mark.lastTime < mint }
+        if usable(headMarks.2) { return headMarks.2 }
+        if usable(headMarks.1) { return headMarks.1 }
+        if usable(headMarks.0) { return headMarks.0 }
+        return nil
     }
 }
 

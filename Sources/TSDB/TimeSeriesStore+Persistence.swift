@@ -55,7 +55,7 @@ extension TimeSeriesStore {
             }
             // A snapshot taken before its chunk was cut and persisted is stale: its samples are on disk.
             guard let minT = chunk.minTime, let maxT = chunk.maxTime, minT > memSeries.persistedMaxT else { continue }
-            series[ref]!.head = chunk
+            series[ref]!.restoreHead(chunk)
             if series[ref]!.firstT == .max { series[ref]!.firstT = minT }
             series[ref]!.lastT = maxT
             series[ref]!.lastValueBits = chunk.lastValue?.bitPattern ?? 0

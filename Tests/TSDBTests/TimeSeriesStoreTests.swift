@@ -57,6 +57,32 @@ func match(_ type: Matcher.MatchType, _ name: String, _ value: String) -> Matche
         #expect(stats.chunks == 4)  // two full chunks of 120 per series; the rest is in the heads
     }
 
+    /// Reads of recent samples start from positions marked inside the head; across chunk cuts and
+    /// after a restart (which forgets the marks) they must return what a full read returns.
+    @Test(arguments: [false, true])
+    func recentWindowsMatchFullReadsAcrossCutsAndRestarts(persistent: Bool) async throws {
+        let temp = TemporaryDatabase()
+        defer { temp.remove() }
+        var store = persistent ? try await TimeSeriesStore(path: temp.path) : TimeSeriesStore()
+        let labels = counter("api")
+        let start: Timestamp = 1_000_000
+        var appended = 0
+        for round in 0..<2 {
+            try await fill(store, [labels], count: 170, start: start + Timestamp(appended) * 15_000) { _, step in Double((appended + step) % 97) }
+            appended += 170
+            let all = try await store.select([match(.equal, "job", "api")], mint: .min, maxt: .max)[0].samples
+            #expect(all.count == appended)
+            for back in [1, 5, 20, 31, 32, 33, 64, 90, 119, 121, 160] {
+                let mint = all[all.count - back].t - Timestamp(round)  // on a sample, then just before one
+                let recent = try await store.select([match(.equal, "job", "api")], mint: mint, maxt: .max)
+                #expect(recent.first?.samples == all.filter { $0.t >= mint }, "last \(back) samples, round \(round)")
+            }
+            if persistent {
+                store = try await TimeSeriesStore(path: temp.path)
+            }
+        }
+    }
+
     @Test func rejectsOutOfOrderAndConflictingDuplicates() async throws {
         let store = TimeSeriesStore()
         var first = AppendBatch()

@@ -382,3 +382,59 @@ func restoring(_ bytes: [UInt8], sourceLocation: SourceLocation = #_sourceLocati
         #expect(maximal.readVarint() == .max)
     }
 }
+
+@Suite struct ResumePointTests {
+    /// Jittered timestamps with gaps and values that use every encoding path.
+    func awkwardSeries(count: Int, seed: UInt64) -> [Sample] {
+        var random = SplitMix(seed: seed)
+        var t: Timestamp = 1_700_000_000_000
+        return (0..<count).map { index in
+            t += 15_000 + Timestamp(random.next() % 200) - 100 + (index % 37 == 0 ? 600_000 : 0)
+            let value = index % 5 == 0 ? awkwardValues[Int(random.next() % UInt64(awkwardValues.count))] : Double(random.next() % 1000) / 7
+            return Sample(t: t, v: value)
+        }
+    }
+
+    @Test(arguments: [UInt64(1), 2, 3])
+    func decodingFromAnyPointGivesTheSamplesAFullDecodeGives(seed: UInt64) {
+        let input = awkwardSeries(count: 120, seed: seed)
+        var chunk = XORChunk()
+        var points: [ResumePoint] = []
+        for sample in input {
+            chunk.append(t: sample.t, v: sample.v)
+            points.append(chunk.resumePoint)
+        }
+        for (index, point) in points.enumerated() where index + 1 < input.count {
+            let mint = input[index + 1].t  // the first sample after the point
+            var resumed: [Sample] = []
+            chunk.appendSamples(mint: mint, maxt: .max, resumingAt: point, into: &resumed)
+            #expect(resumed == Array(input[(index + 1)...]), "resuming after sample \(index)")
+        }
+    }
+
+    @Test func pointsFoundByDecodingEqualThoseTakenWhileAppending() throws {
+        let input = awkwardSeries(count: 120, seed: 4)
+        var chunk = XORChunk()
+        var taken: [ResumePoint] = []
+        for sample in input {
+            chunk.append(t: sample.t, v: sample.v)
+            if chunk.count % 32 == 0 { taken.append(chunk.resumePoint) }
+        }
+        #expect(taken.count == 3)
+        #expect(chunk.resumePoints(every: 32) == taken)
+        #expect(try XORChunk(bytes: chunk.bytes).resumePoints(every: 32) == taken)
+    }
+
+    @Test func aPointAfterTheRangeStartIsIgnored() {
+        let input = awkwardSeries(count: 50, seed: 9)
+        var chunk = XORChunk()
+        var point = ResumePoint.unset
+        for (index, sample) in input.enumerated() {
+            chunk.append(t: sample.t, v: sample.v)
+            if index == 40 { point = chunk.resumePoint }
+        }
+        var samples: [Sample] = []
+        chunk.appendSamples(mint: input[10].t, maxt: input[20].t, resumingAt: point, into: &samples)
+        #expect(samples == Array(input[10...20]))
+    }
+}

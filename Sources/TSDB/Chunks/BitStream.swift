@@ -95,6 +95,12 @@ struct BitReader: Sendable {
         self.nextByte = min(max(offset, 0), bytes.count)
     }
 
+    /// Reads `bytes` starting at bit `bitOffset`, where an earlier reader stopped.
+    init(bytes: [UInt8], bitOffset: Int) {
+        self.init(bytes: bytes, offset: bitOffset / 8)
+        if bitOffset % 8 > 0 { _ = readBits(bitOffset % 8) }
+    }
+
     /// Bits consumed since the start of the byte array (not of the offset), for error positions.
     var bitOffset: Int { nextByte * 8 - available }
 

@@ -83,14 +83,33 @@ public struct XORChunk: Sendable, Equatable, Sequence {
     }
 
     /// Appends this chunk's samples in [mint, maxt] to `samples`, stopping at the first one after `maxt`.
-    public func appendSamples(mint: Timestamp, maxt: Timestamp, into samples: inout [Sample]) {
+    ///
+    /// With a `resumePoint` taken from this chunk whose last sample is before `mint`, decoding
+    /// starts there instead of at the first sample.
+    public func appendSamples(mint: Timestamp, maxt: Timestamp, resumingAt point: ResumePoint? = nil, into samples: inout [Sample]) {
         var cursor = Cursor(bytes: stream.bytes, count: count)
+        if let point, point.index > 0, Int(point.index) <= count, point.lastTime < mint {
+            cursor = Cursor(bytes: stream.bytes, count: count, resumingAt: point)
+        }
         // A chunk in memory was either built by appends or checked by `init(bytes:)`, so it decodes.
         while let sample = try? cursor.next() {
             if sample.t > maxt { break }
             if sample.t >= mint { samples.append(sample) }
         }
     }
+
+    /// The decoder's positions after every `spacing`-th sample, for a chunk restored from bytes.
+    public func resumePoints(every spacing: Int) -> [ResumePoint] {
+        var cursor = Cursor(bytes: stream.bytes, count: count)
+        var points: [ResumePoint] = []
+        while (try? cursor.next()) != nil {
+            if cursor.index % spacing == 0 { points.append(cursor.resumePoint) }
+        }
+        return points
+    }
+
+    /// The decoder's position after the last sample, to resume decoding there later.
+    public var resumePoint: ResumePoint { ResumePoint(state, bitOffset: stream.bitCount, index: count) }
 
     /// The serialized chunk: header and bit stream.
     public var bytes: [UInt8] { stream.bytes }
@@ -199,6 +218,34 @@ public struct XORChunk: Sendable, Equatable, Sequence {
     public static func == (lhs: XORChunk, rhs: XORChunk) -> Bool { lhs.bytes == rhs.bytes }
 }
 
+/// ResumePoint is a decoder position inside one chunk: the state after its first `index` samples.
+///
+/// Gorilla chunks decode only from the start, so a query for the newest few samples of a head
+/// chunk would otherwise decode all of it. 32 bytes, so series can keep a few.
+public struct ResumePoint: Sendable, Equatable {
+    /// lastTime is the time of the last sample before this point.
+    public internal(set) var lastTime: Timestamp
+    var delta: UInt64
+    var valueBits: UInt64
+    var bitOffset: UInt32
+    /// index is the number of samples before this point; 0 marks an unset point.
+    public internal(set) var index: UInt16
+    var leading: UInt8
+    var meaningful: UInt8
+
+    /// unset resumes nowhere; `appendSamples` ignores it.
+    public static let unset = ResumePoint(lastTime: .min, delta: 0, valueBits: 0, bitOffset: 0, index: 0, leading: 0, meaningful: 0)
+}
+
+extension ResumePoint {
+    fileprivate init(_ state: CodecState, bitOffset: Int, index: Int) {
+        self.init(
+            lastTime: state.t, delta: state.delta, valueBits: state.valueBits, bitOffset: UInt32(truncatingIfNeeded: bitOffset),
+            index: UInt16(truncatingIfNeeded: index), leading: UInt8(truncatingIfNeeded: state.window.leading),
+            meaningful: UInt8(truncatingIfNeeded: state.window.meaningful))
+    }
+}
+
 /// ChunkError says why chunk bytes could not be decoded and where.
 public struct ChunkError: Error, Sendable, CustomStringConvertible {
     public enum Code: String, Sendable {
@@ -279,6 +326,19 @@ private struct Cursor: Sendable {
     init(bytes: [UInt8], count: Int) {
         reader = BitReader(bytes: bytes, offset: XORChunk.headerSize)
         self.count = count
+    }
+
+    /// Where this cursor is: after `index` samples.
+    var resumePoint: ResumePoint { ResumePoint(state, bitOffset: reader.bitOffset, index: index) }
+
+    /// A cursor positioned at `point`, which must come from the chunk these bytes belong to.
+    init(bytes: [UInt8], count: Int, resumingAt point: ResumePoint) {
+        reader = BitReader(bytes: bytes, bitOffset: Int(point.bitOffset))
+        self.count = count
+        index = Int(point.index)
+        state = CodecState(
+            t: point.lastTime, delta: point.delta, valueBits: point.valueBits,
+            window: Window(leading: Int(point.leading), meaningful: Int(point.meaningful)))
     }
 
     mutating func next() throws(ChunkError) -> Sample? {
