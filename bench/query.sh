@@ -55,14 +55,16 @@ print(f"{'query':76}{'kind':>8}{'vigil ms':>10}{'prom ms':>10}{'ratio':>8}")
 for query in queries:
     for kind, path, params in [("instant", "/api/v1/query", {"query": query, "time": end}),
                                ("1h/15s", "/api/v1/query_range", {"query": query, "start": end - 3600, "end": end, "step": 15})]:
-        medians, results = {}, {}
+        samples, results = {name: [] for name in servers}, {}
         for name, base in servers.items():
             timed(base, path, params)  # warm-up
-            samples = []
-            for _ in range(reps):
-                elapsed, result = timed(base, path, params)
-                samples.append(elapsed)
-            medians[name], results[name] = statistics.median(samples), result
+        # Interleaved, alternating who goes first, so that drift in the machine's speed hits both alike.
+        for rep in range(reps):
+            order = list(servers.items()) if rep % 2 == 0 else list(reversed(servers.items()))
+            for name, base in order:
+                elapsed, results[name] = timed(base, path, params)
+                samples[name].append(elapsed)
+        medians = {name: statistics.median(times) for name, times in samples.items()}
         assert len(results["vigil"]) == len(results["prometheus"]), (query, kind)
         print(f"{query:76}{kind:>8}{medians['vigil'] * 1000:10.2f}{medians['prometheus'] * 1000:10.2f}"
               f"{medians['prometheus'] / medians['vigil']:7.1f}x")

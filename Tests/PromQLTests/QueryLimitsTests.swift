@@ -55,9 +55,11 @@ import Testing
     @Test func cancellationStopsEvaluation() async throws {
         let fixture = try await EngineFixture(Self.heavy)
         let engine = fixture.engine
+        // A 100 ms subquery step: with 1 s, a busy test run once delayed the sleep below
+        // until the query had finished; this is ten times the inner evaluations.
         let task = Task { () async -> QueryError? in
             do throws(QueryError) {
-                _ = try await engine.rangeQuery("max_over_time(rate(metric[5m])[1h:1s])", start: 0, end: 20_000_000, step: 2000)
+                _ = try await engine.rangeQuery("max_over_time(rate(metric[5m])[1h:100ms])", start: 0, end: 20_000_000, step: 2000)
                 return nil
             } catch {
                 return error

@@ -1,3 +1,5 @@
+import Foundation
+import TSDB
 import PromQL
 import Testing
 @testable import Web
@@ -43,5 +45,30 @@ import Testing
     ])
     func decodesPlusAndPercentEscapesAndKeepsMalformedOnes(encoded: String, decoded: String) {
         #expect(APIParameters.formDecoded(Substring(encoded).utf8) == decoded)
+    }
+}
+
+@Suite struct ParallelEncodingTests {
+    @Test func largeMatricesAreSplitAcrossCoresIntoTheSameBytes() {
+        var random = SystemRandomNumberGenerator()
+        var series: [Series] = []
+        for index in 0..<40 {
+            var samples: [Sample] = []
+            for step in 0..<(300 + index * 7) {
+                let t: Int64 = 1_700_000_000_000 + Int64(step) * 15_000
+                samples.append(Sample(t: t, v: Double.random(in: -1e6...1e6, using: &random)))
+            }
+            series.append(Series(labels: Labels(["__name__": "m", "i": String(index)]), samples: samples))
+        }
+        let points = series.reduce(0) { $0 + $1.samples.count }
+        let parts = PrometheusAPI.encodedInParallel(series)
+        let expectedParts = min(ProcessInfo.processInfo.activeProcessorCount, points / PrometheusAPI.parallelEncodingThreshold, series.count)
+        #expect(parts.count == max(expectedParts, 1))
+        var joined = JSONWriter()
+        joined.array { json in for part in parts { json.members(part) } }
+        var sequential = JSONWriter()
+        sequential.array { json in json.members(PrometheusAPI.encode(series[...])) }
+        #expect(joined.bytes == sequential.bytes)
+        #expect(joined.bytes.first == UInt8(ascii: "[") && joined.bytes.last == UInt8(ascii: "]"))
     }
 }

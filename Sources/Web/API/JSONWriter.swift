@@ -35,6 +35,12 @@ struct JSONWriter {
 
     mutating func string(_ value: String) { beginValue(); Self.appendQuoted(value, to: &bytes) }
     mutating func raw(_ json: String) { beginValue(); bytes.append(contentsOf: json.utf8) }
+    /// Appends the top-level values another writer wrote, as members of the container open here.
+    mutating func members(_ other: JSONWriter) {
+        guard !other.bytes.isEmpty else { return }
+        beginValue()
+        bytes.append(contentsOf: other.bytes)
+    }
     mutating func bool(_ value: Bool) { raw(value ? "true" : "false") }
     mutating func int(_ value: Int) { raw(String(value)) }
     mutating func null() { raw("null") }
@@ -59,58 +65,53 @@ struct JSONWriter {
 
     /// Writes a sample as Prometheus does, `[seconds,"value"]`, with the value in Go's shortest decimal form.
     ///
-    /// Swift prints the same shortest digits straight into this buffer (no String in between); only
-    /// its two spellings that differ from Go's are fixed up: exponent notation and a trailing `.0`.
+    /// A range query writes hundreds of thousands of these, so a point is formatted in a stack
+    /// buffer and appended once. Swift prints the same shortest digits as Go into that buffer;
+    /// only its two spellings that differ from Go's are fixed up: exponent notation and a trailing `.0`.
     mutating func point(_ t: Int64, _ value: Double) {
         beginValue()
-        bytes.append(UInt8(ascii: "["))
-        Self.appendTimestamp(t, to: &bytes)
-        bytes.append(UInt8(ascii: ","))
-        bytes.append(UInt8(ascii: "\""))
-        if value.isFinite && value != 0 {
-            let start = bytes.count
-            value.write(to: &self)
-            if bytes[start...].contains(UInt8(ascii: "e")) {
-                bytes.removeSubrange(start...)
-                bytes.append(contentsOf: formatPrometheusValue(value).utf8)
-            } else if bytes.count - start >= 2, bytes[bytes.count - 2] == UInt8(ascii: "."), bytes[bytes.count - 1] == UInt8(ascii: "0") {
-                bytes.removeLast(2)
-            }
-        } else {
+        guard t >= 0, value.isFinite, value != 0 else {
+            bytes.append(UInt8(ascii: "["))
+            bytes.append(contentsOf: Self.timestamp(t).utf8)
+            bytes.append(contentsOf: #",""#.utf8)
             bytes.append(contentsOf: formatPrometheusValue(value).utf8)
+            bytes.append(contentsOf: #""]"#.utf8)
+            return
         }
-        bytes.append(UInt8(ascii: "\""))
-        bytes.append(UInt8(ascii: "]"))
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 96) { buffer in
+            var sink = StackSink(buffer: buffer)
+            sink.append(UInt8(ascii: "["))
+            sink.appendTimestamp(t)
+            sink.append(UInt8(ascii: ","))
+            sink.append(UInt8(ascii: "\""))
+            let digitsStart = sink.count
+            value.write(to: &sink)
+            let digits = UnsafeBufferPointer(rebasing: buffer[digitsStart..<sink.count])
+            if digits.contains(UInt8(ascii: "e")) {
+                // Go spells these out in full, up to 300-odd digits: too long for the stack buffer.
+                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[..<digitsStart]))
+                bytes.append(contentsOf: formatPrometheusValue(value).utf8)
+                bytes.append(contentsOf: #""]"#.utf8)
+                return
+            } else if digits.count >= 2, digits[digits.count - 2] == UInt8(ascii: "."), digits[digits.count - 1] == UInt8(ascii: "0") {
+                sink.count -= 2
+            }
+            sink.append(UInt8(ascii: "\""))
+            sink.append(UInt8(ascii: "]"))
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[..<sink.count]))
+        }
     }
 
     /// `timestamp(_:)` without building a String.
     static func appendTimestamp(_ t: Int64, to bytes: inout [UInt8]) {
-        if t < 0 {
+        guard t >= 0 else {
             bytes.append(contentsOf: timestamp(t).utf8)
             return
         }
-        appendDigits(UInt64(t / 1000), to: &bytes)
-        let millis = Int(t % 1000)
-        guard millis != 0 else { return }
-        bytes.append(UInt8(ascii: "."))
-        bytes.append(UInt8(ascii: "0") + UInt8(millis / 100))
-        bytes.append(UInt8(ascii: "0") + UInt8(millis / 10 % 10))
-        bytes.append(UInt8(ascii: "0") + UInt8(millis % 10))
-    }
-
-    /// Writes a non-negative integer in decimal; a range query writes one per point, where making a String each time showed up in profiles.
-    @inline(__always)
-    static func appendDigits(_ value: UInt64, to bytes: inout [UInt8]) {
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: room for UInt64.max's 20 digits
-        var remaining = value
-        var count = 0
-        withUnsafeMutableBytes(of: &digits) { buffer in
-            repeat {
-                count += 1
-                buffer[24 - count] = UInt8(ascii: "0") + UInt8(remaining % 10)
-                remaining /= 10
-            } while remaining > 0
-            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[(24 - count)...]))
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 32) { buffer in
+            var sink = StackSink(buffer: buffer)
+            sink.appendTimestamp(t)
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[..<sink.count]))
         }
     }
 
@@ -169,10 +170,53 @@ struct JSONWriter {
     }
 }
 
-extension JSONWriter: TextOutputStream {
-    /// Lets numbers print themselves into the buffer; nothing else writes through this.
-    mutating func write(_ string: String) { bytes.append(contentsOf: string.utf8) }
+/// StackSink formats one point into a small stack buffer, which numbers print themselves into.
+///
+/// Its capacity (96 bytes) exceeds the longest point: 20 timestamp digits and 4 for the
+/// fraction, punctuation, and Swift's longest spelling without an exponent (about 24
+/// characters); values Swift prints with an exponent are written around the buffer.
+private struct StackSink: TextOutputStream {
+    let buffer: UnsafeMutableBufferPointer<UInt8>
+    var count = 0
+
+    init(buffer: UnsafeMutableBufferPointer<UInt8>) { self.buffer = buffer }
+
+    @inline(__always)
+    mutating func append(_ byte: UInt8) {
+        buffer[count] = byte
+        count += 1
+    }
+
+    mutating func write(_ string: String) { for byte in string.utf8 { append(byte) } }
 
     /// The standard library's float printer hands over its ASCII digits here, without making a String.
-    mutating func _writeASCII(_ buffer: UnsafeBufferPointer<UInt8>) { bytes.append(contentsOf: buffer) }
+    mutating func _writeASCII(_ digits: UnsafeBufferPointer<UInt8>) {
+        _ = UnsafeMutableBufferPointer(rebasing: buffer[count...]).initialize(from: digits)
+        count += digits.count
+    }
+
+    /// A non-negative millisecond timestamp as seconds, plus `.mmm` when not whole.
+    @inline(__always)
+    mutating func appendTimestamp(_ t: Int64) {
+        var seconds = UInt64(t / 1000)
+        var digits = 1
+        var scale: UInt64 = 10
+        while digits < 20 && seconds >= scale {
+            digits += 1
+            scale = scale &* 10
+        }
+        var position = count + digits
+        count = position
+        repeat {
+            position -= 1
+            buffer[position] = UInt8(ascii: "0") + UInt8(seconds % 10)
+            seconds /= 10
+        } while seconds > 0
+        let millis = Int(t % 1000)
+        guard millis != 0 else { return }
+        append(UInt8(ascii: "."))
+        append(UInt8(ascii: "0") + UInt8(millis / 100))
+        append(UInt8(ascii: "0") + UInt8(millis / 10 % 10))
+        append(UInt8(ascii: "0") + UInt8(millis % 10))
+    }
 }
