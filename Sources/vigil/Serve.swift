@@ -1,5 +1,3 @@
-import NIOCore
-import NIOPosix
 import API
 import ArgumentParser
 import Foundation
@@ -119,8 +117,6 @@ struct Serve: AsyncParsableCommand {
     }
 
     func run() async throws {
-        // Tasks run on the event loops that do the I/O, sparing two thread switches per request.
-        NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
         keepLargeAllocationsMapped()
         logging.bootstrap()
         let logger = Logger(label: "vigil")
