@@ -382,7 +382,10 @@ func upperBound<C: RandomAccessCollection>(_ samples: C, _ t: Timestamp) -> C.In
     return low
 }
 
-/// seek over a window of samples, as the fused range-function path reads them.
+/// seek returns the index of the first sample at or after `t`, starting the search at `start`.
+///
+/// Evaluation steps usually move a little forward in time, so a short linear scan from the
+/// previous position beats a binary search; long jumps and moves backwards fall back to one.
 @inline(__always)
 func seek(_ samples: UnsafeBufferPointer<Sample>, atOrAfter t: Timestamp, from start: Int) -> Int {
     var index = Swift.min(start, samples.count)
@@ -396,6 +399,7 @@ func seek(_ samples: UnsafeBufferPointer<Sample>, atOrAfter t: Timestamp, from s
     return index
 }
 
+/// seek returns the index of the first sample after `t`, starting the search at `start`.
 @inline(__always)
 func seek(_ samples: UnsafeBufferPointer<Sample>, after t: Timestamp, from start: Int) -> Int {
     var index = Swift.min(start, samples.count)
@@ -410,34 +414,15 @@ func seek(_ samples: UnsafeBufferPointer<Sample>, after t: Timestamp, from start
 }
 
 /// seek returns the index of the first sample at or after `t`, starting the search at `start`.
-///
-/// Evaluation steps usually move a little forward in time, so a short linear scan from the
-/// previous position beats a binary search; long jumps and moves backwards fall back to one.
 @inline(__always)
 func seek(_ samples: [Sample], atOrAfter t: Timestamp, from start: Int) -> Int {
-    var index = Swift.min(start, samples.count)
-    if index > 0 && samples[index - 1].t >= t { return lowerBound(samples, t) }
-    var scanned = 0
-    while index < samples.count && samples[index].t < t {
-        index += 1
-        scanned += 1
-        if scanned == 16 { return lowerBound(samples[index...], t) }
-    }
-    return index
+    samples.withUnsafeBufferPointer { seek($0, atOrAfter: t, from: start) }
 }
 
 /// seek returns the index of the first sample after `t`, starting the search at `start`.
 @inline(__always)
 func seek(_ samples: [Sample], after t: Timestamp, from start: Int) -> Int {
-    var index = Swift.min(start, samples.count)
-    if index > 0 && samples[index - 1].t > t { return upperBound(samples, t) }
-    var scanned = 0
-    while index < samples.count && samples[index].t <= t {
-        index += 1
-        scanned += 1
-        if scanned == 16 { return upperBound(samples[index...], t) }
-    }
-    return index
+    samples.withUnsafeBufferPointer { seek($0, after: t, from: start) }
 }
 
 /// alignUp is the smallest multiple of `step` at or after `t` (saturating near the ends of time).
