@@ -72,7 +72,11 @@ extension PrometheusAPI {
     /// Roughly the JSON size of a result, so the buffer is allocated once instead of growing page by page.
     static func estimatedSize(_ value: QueryValue) -> Int {
         guard case .matrix(let series) = value else { return 4096 }
-        return series.reduce(256) { $0 + 200 + $1.samples.count * 34 }
+        return estimatedSize(of: series)
+    }
+
+    static func estimatedSize(of series: some Sequence<Series>) -> Int {
+        series.reduce(256) { $0 + 200 + $1.samples.count * 34 }
     }
 
     static func now() -> Timestamp { Timestamp((Date().timeIntervalSince1970 * 1000).rounded()) }
@@ -136,7 +140,7 @@ extension PrometheusAPI {
     }
 
     static func encode(_ series: ArraySlice<Series>) -> JSONWriter {
-        var json = JSONWriter(capacity: estimatedSize(.matrix(Array(series))))
+        var json = JSONWriter(capacity: estimatedSize(of: series))
         for one in series {
             json.object { json in
                 json.key("metric"); json.labels(one.labels.map { ($0.name, $0.value) })
