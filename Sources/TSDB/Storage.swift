@@ -61,10 +61,10 @@ public protocol Appender: Sendable {
 public protocol Querier: Sendable {
     /// Matching series sorted by labels, each with its samples in the range; series without samples there are left out.
     func select(_ matchers: [Matcher], mint: Timestamp, maxt: Timestamp) async throws(StorageError) -> [Series]
-    /// Label names of the series the matchers select (all series when there are none), sorted.
-    func labelNames(matching matchers: [Matcher]) async throws(StorageError) -> [String]
-    /// Values of one label over the series the matchers select, sorted.
-    func labelValues(_ name: String, matching matchers: [Matcher]) async throws(StorageError) -> [String]
+    /// Label names of the series the matchers select (all series when there are none) with samples in [mint, maxt], sorted.
+    func labelNames(matching matchers: [Matcher], mint: Timestamp, maxt: Timestamp) async throws(StorageError) -> [String]
+    /// Values of one label over the series the matchers select with samples in [mint, maxt], sorted.
+    func labelValues(_ name: String, matching matchers: [Matcher], mint: Timestamp, maxt: Timestamp) async throws(StorageError) -> [String]
 }
 
 /// HELP, TYPE and UNIT of a metric, as scraped.
