@@ -45,10 +45,11 @@ public struct PredictionService: Sendable {
     }
 
     /// A Hummingbird application serving the API on the configured address.
-    public func makeApplication() -> some ApplicationProtocol {
+    public func makeApplication(onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) -> some ApplicationProtocol {
         Application(
             router: makeRouter(),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "vigil"),
+            onServerRunning: onServerRunning,
             logger: logger
         )
     }
