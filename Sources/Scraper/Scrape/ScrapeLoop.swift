@@ -76,6 +76,9 @@ final class ScrapeLoop: @unchecked Sendable {
                                                bodySizeLimit: target.config.bodySizeLimit.bytes)
             outcome = .success(try parse(body, at: t))
         } catch {
+            // A scrape cut short by shutdown says nothing about the target: storing `up = 0`
+            // would fire APIDown after every restart.
+            if Task.isCancelled { return }
             outcome = .failure(error)
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
@@ -111,6 +114,9 @@ final class ScrapeLoop: @unchecked Sendable {
             if outcome.isSuccess { cache.lastStoredIteration = cache.iteration }
         } catch {
             commitError = "storing the scrape failed: \(error)"
+            logger.warning("storing the scrape failed; nothing of it was stored", metadata: [
+                "target": .string(target.scrapeURL), "error": .string("\(error)"),
+            ])
         }
         cache.evict(olderThan: 10)
 
