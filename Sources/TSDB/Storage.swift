@@ -52,9 +52,11 @@ public struct CommitResult: Sendable, Equatable {
     public init() {}
 }
 
-/// Writes samples: one call, one transaction.
+/// Writes samples: one call, one transaction; and the metadata that describes them.
 public protocol Appender: Sendable {
     func commit(_ batch: AppendBatch) async throws(StorageError) -> CommitResult
+    /// Records HELP/TYPE/UNIT of metrics as a scrape reported them.
+    func setMetadata(_ entries: [String: MetricMetadata]) async throws(StorageError)
 }
 
 /// Reads series by label matchers over a closed time range [mint, maxt] in milliseconds.

@@ -93,8 +93,14 @@ final class ScrapeLoop: @unchecked Sendable {
             scraped = parsed.samplesScraped
             postRelabel = parsed.samplesPostRelabel
             added = parsed.newKeys.count
-            if !parsed.metadata.isEmpty, let metadataStore = store as? TimeSeriesStore {
-                try? await metadataStore.setMetadata(parsed.metadata)
+            if !parsed.metadata.isEmpty {
+                do {
+                    try await store.setMetadata(parsed.metadata)
+                } catch {
+                    logger.warning("storing metric metadata failed", metadata: [
+                        "target": .string(target.scrapeURL), "error": .string("\(error)"),
+                    ])
+                }
             }
         case .failure:
             break
