@@ -132,6 +132,17 @@ struct Serve: AsyncParsableCommand {
             throw ExitCode(1)
         }
 
+        // One server per store, as Prometheus locks its data directory: a second one would interleave
+        // its head log with ours.
+        let lock: StorageLock
+        do {
+            lock = try StorageLock(storagePath: storagePath)
+        } catch {
+            logger.critical("cannot start: \(error)", metadata: ["storage.path": .string(storagePath)])
+            throw ExitCode(1)
+        }
+        defer { lock.release() }
+
         let prediction = PredictionService(
             configuration: APIConfiguration(host: apiAddress.host, port: apiAddress.port, modelPath: URL(fileURLWithPath: modelPath),
                                             bodySizeLimit: bodySizeLimit, containerName: containerName),

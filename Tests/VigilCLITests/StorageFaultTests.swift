@@ -72,3 +72,18 @@ func waitFor(within timeout: Duration, sourceLocation: SourceLocation = #_source
     Issue.record("condition not met within \(timeout)", sourceLocation: sourceLocation)
     throw CLITestError("condition not met within \(timeout)")
 }
+
+@Suite struct StorageLockTests {
+    @Test func aSecondServerOnTheSameStorageIsRefused() async throws {
+        let first = try ServerProcess(arguments: [])
+        first.keepFiles = true
+        try await first.waitUntilListening()
+        let second = try ServerProcess(arguments: [], storagePathOverride: first.storagePath)
+        #expect(try await second.waitForExit(timeout: .seconds(30)) == 1)
+        #expect(second.log.contains("in use by another vigil serve"), "\(second.log)")
+        #expect(try await first.get("/health").status == 200)
+        first.keepFiles = false
+        first.signal(SIGTERM)
+        _ = try await first.waitForExit()
+    }
+}
