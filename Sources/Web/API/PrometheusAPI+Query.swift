@@ -101,7 +101,7 @@ extension PrometheusAPI {
                     for sample in samples {
                         json.object { json in
                             json.key("metric"); json.labels(sample.labels.map { ($0.name, $0.value) })
-                            json.key("value"); json.point(sample.t, sample.v)
+                            json.key("value"); json.samplePoint(sample.t, sample.v)
                         }
                     }
                 }
@@ -148,7 +148,7 @@ extension PrometheusAPI {
                 json.key("metric"); json.labels(one.labels.map { ($0.name, $0.value) })
                 json.key("values")
                 json.array { json in
-                    for sample in one.samples { json.point(sample.t, sample.v) }
+                    for sample in one.samples { json.samplePoint(sample.t, sample.v) }
                 }
             }
         }
