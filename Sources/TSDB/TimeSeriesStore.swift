@@ -167,21 +167,21 @@ public actor TimeSeriesStore: Appender, Querier {
     }
 
     public func labelNames(matching matchers: [Matcher]) -> [String] {
-        if matchers.isEmpty { return postings.byName.keys.sorted() }
-        var names = Set<String>()
+        if matchers.isEmpty { return postings.byName.keys.sortedByBytes() }
+        var names = Set<ByteString>()
         for ref in matchingRefs(matchers) {
-            for label in series[ref]?.labels ?? Labels() { names.insert(label.name) }
+            for label in series[ref]?.labels ?? Labels() { names.insert(ByteString(label.name)) }
         }
-        return names.sorted()
+        return names.sorted().map(\.string)
     }
 
     public func labelValues(_ name: String, matching matchers: [Matcher]) -> [String] {
-        if matchers.isEmpty { return (postings.byName[name] ?? [:]).keys.sorted() }
-        var values = Set<String>()
+        if matchers.isEmpty { return (postings.byName[name] ?? [:]).keys.sorted().map(\.string) }
+        var values = Set<ByteString>()
         for ref in matchingRefs(matchers) {
-            if let value = series[ref]?.labels[name] { values.insert(value) }
+            if let value = series[ref]?.labels[name] { values.insert(ByteString(value)) }
         }
-        return values.sorted()
+        return values.sorted().map(\.string)
     }
 
     /// Every series' labels that the matchers select, for `/api/v1/series`.
