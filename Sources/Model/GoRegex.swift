@@ -23,17 +23,23 @@ public final class GoRegex: @unchecked Sendable, CustomStringConvertible {
     private let compiled: OpaquePointer
 
     /// Matches that avoid a call into RE2 for the shapes selectors and relabeling use most; each one decides exactly
-    /// what the anchored regex would.
+    /// what the anchored regex would (`.` is any character but `\n`, and Swift strings are valid UTF-8).
     enum Shortcut {
         case none
         /// `literal`: the text equals the pattern.
         case literal(String)
-        /// `a|b|c` of literals: the text is one of them.
+        /// `a|b|c` of a few literals: the text is one of them (compared in turn, cheaper than hashing).
+        case fewAlternatives([String])
+        /// `a|b|c|…` of many literals: the text is one of them.
         case alternatives(Set<ByteString>)
         /// `.*`: any text without `\n`.
         case anyLine
         /// `(.*)`: any text without `\n`, captured as group 1.
         case capturedLine
+        /// `literal.*` (`nonEmpty` false) or `literal.+` (true): the prefix, then a rest without `\n`.
+        case prefix(String, nonEmpty: Bool)
+        /// `.*literal.*`: no `\n` anywhere, and the literal somewhere.
+        case contains(String)
     }
 
     /// Compiles `^(?:pattern)$`, as Prometheus compiles selector, `label_replace` and relabeling regexes.
@@ -82,14 +88,54 @@ public final class GoRegex: @unchecked Sendable, CustomStringConvertible {
     private static func shortcut(for pattern: String) -> Shortcut {
         if pattern == ".*" { return .anyLine }
         if pattern == "(.*)" { return .capturedLine }
-        let metacharacters: Set<UInt8> = Set(#"\.+*?()[]{}|^$"#.utf8)
-        if !pattern.utf8.contains(where: metacharacters.contains) { return .literal(pattern) }
-        if !pattern.utf8.contains(where: { $0 != UInt8(ascii: "|") && metacharacters.contains($0) }) {
+        if isLiteral(pattern) { return .literal(pattern) }
+        if !pattern.utf8.contains(where: { $0 != UInt8(ascii: "|") && isMetacharacter($0) }) {
             let parts = pattern.utf8.split(separator: UInt8(ascii: "|"), omittingEmptySubsequences: false)
-            return .alternatives(Set(parts.map { ByteString(String(decoding: $0, as: UTF8.self)) }))
+                .map { String(decoding: $0, as: UTF8.self) }
+            return parts.count <= 8 ? .fewAlternatives(parts) : .alternatives(Set(parts.map { ByteString($0) }))
+        }
+        for (suffix, nonEmpty) in [(".*", false), (".+", true)] where pattern.hasSuffix(suffix) {
+            let literal = String(pattern.utf8.dropLast(2))!
+            if isLiteral(literal) { return .prefix(literal, nonEmpty: nonEmpty) }
+        }
+        if pattern.utf8.count > 4, pattern.hasPrefix(".*"), pattern.hasSuffix(".*") {
+            let literal = String(pattern.utf8.dropFirst(2).dropLast(2))!
+            if !literal.isEmpty, isLiteral(literal) { return .contains(literal) }
         }
         return .none
     }
+
+    /// Whether `text` has no `\n` and contains `literal`: the anchored `.*literal.*`.
+    private static func containsWithoutNewline(_ text: String, _ literal: String) -> Bool {
+        var text = text, literal = literal
+        return text.withUTF8 { haystack in
+            literal.withUTF8 { needle in
+                guard !haystack.contains(UInt8(ascii: "\n")), needle.count <= haystack.count else { return false }
+                let first = needle[0]
+                var start = 0
+                while start + needle.count <= haystack.count {
+                    if haystack[start] == first, memoryEqual(haystack.baseAddress! + start, needle.baseAddress!, needle.count) {
+                        return true
+                    }
+                    start += 1
+                }
+                return false
+            }
+        }
+    }
+
+    private static func isMetacharacter(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "\\"), UInt8(ascii: "."), UInt8(ascii: "+"), UInt8(ascii: "*"), UInt8(ascii: "?"),
+             UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: "["), UInt8(ascii: "]"), UInt8(ascii: "{"),
+             UInt8(ascii: "}"), UInt8(ascii: "|"), UInt8(ascii: "^"), UInt8(ascii: "$"):
+            return true
+        default:
+            return false
+        }
+    }
+
+    private static func isLiteral(_ text: String) -> Bool { !text.utf8.contains(where: isMetacharacter) }
 
     // MARK: Matching
 
@@ -97,8 +143,15 @@ public final class GoRegex: @unchecked Sendable, CustomStringConvertible {
     public func matches(_ text: String) -> Bool {
         switch shortcut {
         case .literal(let literal): return text.utf8Equal(literal)
+        case .fewAlternatives(let literals): return literals.contains { $0.utf8Equal(text) }
         case .alternatives(let set): return set.contains(ByteString(text))
         case .anyLine, .capturedLine: return !text.utf8.contains(UInt8(ascii: "\n"))
+        case .prefix(let prefix, let nonEmpty):
+            let bytes = text.utf8, prefixBytes = prefix.utf8
+            guard bytes.count >= prefixBytes.count + (nonEmpty ? 1 : 0), bytes.starts(with: prefixBytes) else { return false }
+            return !bytes.dropFirst(prefixBytes.count).contains(UInt8(ascii: "\n"))
+        case .contains(let literal):
+            return Self.containsWithoutNewline(text, literal)
         case .none: break
         }
         var utf8 = text
@@ -129,7 +182,7 @@ public final class GoRegex: @unchecked Sendable, CustomStringConvertible {
     /// when the regex does not match.
     public func captures(_ text: String) -> [Substring?]? {
         switch shortcut {
-        case .literal, .alternatives, .anyLine:
+        case .literal, .fewAlternatives, .alternatives, .anyLine, .prefix, .contains:
             return matches(text) ? [text[...]] : nil
         case .capturedLine:
             return matches(text) ? [text[...], text[...]] : nil

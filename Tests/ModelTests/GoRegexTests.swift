@@ -121,8 +121,11 @@ struct GoRegexTests {
 
     @Test("shortcut shapes agree with RE2 on every input")
     func shortcutsAgreeWithRE2() throws {
-        let inputs = ["", "a", "b", "c", "ab", "a|b", "x\ny", "\r", "é", "e\u{301}", "(.*)", ".*"]
-        for pattern in ["a|b|c", ".*", "(.*)", "abc", "é", "a||b", "|"] {
+        let inputs = ["", "a", "b", "c", "j", "ab", "a|b", "x\ny", "\r", "é", "e\u{301}", "(.*)", ".*", "abc", "abcd", "abc\n",
+                      "abc\r", "xfoo", "foo", "fo\no", "foo\n", "\nfoo", "xfooy", "é.*"]
+        let patterns = ["a|b|c", ".*", "(.*)", "abc", "é", "a||b", "|", "abc.*", "abc.+", ".+", ".*foo.*", "é.*",
+                        "a|b|c|d|e|f|g|h|i|j", "a|b|c|d|e|f|g|h|i|j|"]
+        for pattern in patterns {
             let fast = try GoRegex(anchored: pattern)
             // The same language without a shortcut: an extra non-capturing group defeats the shape detection.
             let slow = try GoRegex(anchored: "(?:" + pattern + ")")
