@@ -30,8 +30,19 @@ struct RecordedGoRegex: Decodable {
         var replaceAllHex: String?
     }
 
+    /// Go's `strconv` quoting of one text: `%q`, `%+q`, `%.3q`, and `%q` of its last rune.
+    struct Quote: Decodable, CustomTestStringConvertible {
+        var text: String
+        var quote: String
+        var quoteASCII: String
+        var quote3: String
+        var quoteRune: String
+        var testDescription: String { quote }
+    }
+
     var goVersion: String
     var cases: [Case]
+    var quotes: [Quote]
 
     static let shared: RecordedGoRegex = {
         let url = Bundle.module.url(forResource: "Fixtures/goregex/recorded", withExtension: "json")!

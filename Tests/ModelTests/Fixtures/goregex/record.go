@@ -1,5 +1,5 @@
 // Command record runs every case of cases.json through Go's regexp package, used the way Prometheus 2.42 uses it,
-// and prints the answers as JSON. Its output is committed as recorded.json and read by GoRegexTests.
+// and every quote input through strconv's quoting, and prints the answers as JSON. Its output is committed as recorded.json and read by GoRegexTests.
 //
 // Run with the Go that built Debian's prometheus 2.42 (go1.19): go run record.go < cases.json > recorded.json
 package main
@@ -7,9 +7,11 @@ package main
 import (
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"os"
 	"regexp"
 	"runtime"
+	"strconv"
 )
 
 type caseInput struct {
@@ -57,9 +59,19 @@ func hexOf(text string) *string {
 	return &encoded
 }
 
+// quoteResult is Go's quoting of one string: %q, %+q, %.3q and %q of its first rune.
+type quoteResult struct {
+	Text       string `json:"text"`
+	Quote      string `json:"quote"`
+	QuoteASCII string `json:"quoteASCII"`
+	Quote3     string `json:"quote3"`
+	QuoteRune  string `json:"quoteRune"`
+}
+
 func main() {
 	var input struct {
-		Cases []caseInput `json:"cases"`
+		Cases  []caseInput `json:"cases"`
+		Quotes []string    `json:"quotes"`
 	}
 	if err := json.NewDecoder(os.Stdin).Decode(&input); err != nil {
 		panic(err)
@@ -93,9 +105,15 @@ func main() {
 		}
 		results = append(results, result)
 	}
+	quotes := []quoteResult{}
+	for _, text := range input.Quotes {
+		runes := []rune(text)
+		quotes = append(quotes, quoteResult{Text: text, Quote: strconv.Quote(text), QuoteASCII: strconv.QuoteToASCII(text),
+			Quote3: fmt.Sprintf("%.3q", text), QuoteRune: strconv.QuoteRune(runes[len(runes)-1])})
+	}
 	encoder := json.NewEncoder(os.Stdout)
 	encoder.SetIndent("", " ")
-	if err := encoder.Encode(map[string]interface{}{"goVersion": runtime.Version(), "cases": results}); err != nil {
+	if err := encoder.Encode(map[string]interface{}{"goVersion": runtime.Version(), "cases": results, "quotes": quotes}); err != nil {
 		panic(err)
 	}
 }
