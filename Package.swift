@@ -34,25 +34,32 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // Storage vocabulary (labels, samples, matchers) and, later, the SQLite store.
-        .target(name: "TSDB", dependencies: ["CSQLite"], swiftSettings: swiftSettings),
+        // Prometheus's vocabulary with Go's exact semantics: labels compared as bytes, matchers, RE2 regexes.
+        .target(name: "Model", dependencies: ["CRE2"], swiftSettings: swiftSettings),
+        // Debian's RE2 (libre2-dev) behind a small C interface, so Swift needs no C++ interoperability.
+        .target(
+            name: "CRE2",
+            linkerSettings: [.linkedLibrary("re2"), .linkedLibrary("stdc++", .when(platforms: [.linux]))]
+        ),
+        // The series store (labels, samples, matchers from Model) over SQLite.
+        .target(name: "TSDB", dependencies: ["Model", "CSQLite"], swiftSettings: swiftSettings),
         // The system SQLite (Debian's libsqlite3-dev), used through its C API.
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", providers: [.apt(["libsqlite3-dev"])]),
         .target(
             name: "Scraper",
             dependencies: [
-                "TSDB", "Yams",
+                "Model", "TSDB", "Yams",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
-        .target(name: "PromQL", dependencies: ["TSDB"], swiftSettings: swiftSettings),
+        .target(name: "PromQL", dependencies: ["Model", "TSDB"], swiftSettings: swiftSettings),
         .target(
             name: "Rules",
             dependencies: [
-                "PromQL", "TSDB", "Yams",
+                "Model", "PromQL", "TSDB", "Yams",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -71,7 +78,7 @@ let package = Package(
         .executableTarget(
             name: "vigil",
             dependencies: [
-                "API", "Web", "Rules", "PromQL", "Scraper", "TSDB",
+                "API", "Web", "Rules", "PromQL", "Scraper", "TSDB", "Model",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -92,6 +99,7 @@ let package = Package(
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "ModelTests", dependencies: ["Model"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(name: "TSDBTests", dependencies: ["TSDB"], swiftSettings: swiftSettings),
         .testTarget(name: "RulesTests", dependencies: ["Rules", "PromQL", "TSDB"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(name: "PromQLTests", dependencies: ["PromQL", "TSDB"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),

@@ -129,21 +129,24 @@ struct SeriesTable {
 }
 
 /// The inverted index: label name → value → series references, ascending.
+///
+/// Values are keyed by their bytes: two values that differ only in Unicode normalisation are two postings lists.
 struct Postings {
-    private(set) var byName: [String: [String: [SeriesRef]]] = [:]
+    private(set) var byName: [String: [ByteString: [SeriesRef]]] = [:]
 
     mutating func add(_ ref: SeriesRef, _ labels: Labels) {
         for label in labels {
             // References only grow, so appending keeps each list sorted.
-            byName[label.name, default: [:]][label.value, default: []].append(ref)
+            byName[label.name, default: [:]][ByteString(label.value), default: []].append(ref)
         }
     }
 
     mutating func remove(_ refs: Set<SeriesRef>, _ labels: [Labels]) {
         for series in labels {
             for label in series {
-                byName[label.name]?[label.value]?.removeAll { refs.contains($0) }
-                if byName[label.name]?[label.value]?.isEmpty == true { byName[label.name]?[label.value] = nil }
+                let value = ByteString(label.value)
+                byName[label.name]?[value]?.removeAll { refs.contains($0) }
+                if byName[label.name]?[value]?.isEmpty == true { byName[label.name]?[value] = nil }
                 if byName[label.name]?.isEmpty == true { byName[label.name] = nil }
             }
         }
@@ -159,10 +162,10 @@ struct Postings {
             let values = byName[matcher.name] ?? [:]
             var refs: [SeriesRef]
             if matcher.type == .equal {
-                refs = values[matcher.value] ?? []
+                refs = values[ByteString(matcher.value)] ?? []
             } else {
                 var union: [SeriesRef] = []
-                for (value, list) in values where matcher.matches(value) { union += list }
+                for (value, list) in values where matcher.matches(value.string) { union += list }
                 refs = union.sorted()
             }
             result = result.map { intersect($0, refs) } ?? refs

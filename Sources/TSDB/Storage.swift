@@ -92,13 +92,3 @@ public struct StorageStats: Sendable, Equatable {
     public var minTime: Timestamp?
     public var maxTime: Timestamp?
 }
-
-extension Labels: Comparable {
-    /// Orders series as Prometheus sorts them: pair by pair, name then value.
-    public static func < (lhs: Labels, rhs: Labels) -> Bool {
-        for (a, b) in zip(lhs.pairs, rhs.pairs) where a != b {
-            return a < b
-        }
-        return lhs.count < rhs.count
-    }
-}

@@ -169,25 +169,25 @@ public actor TimeSeriesStore: Appender, Querier {
     /// Label names of the series the matchers select that have samples in [mint, maxt].
     public func labelNames(matching matchers: [Matcher], mint: Timestamp = .min, maxt: Timestamp = .max) -> [String] {
         let unbounded = mint == .min && maxt == .max
-        if matchers.isEmpty && unbounded { return postings.byName.keys.sorted() }
-        var names = Set<String>()
+        if matchers.isEmpty && unbounded { return postings.byName.keys.sortedByBytes() }
+        var names = Set<ByteString>()
         for ref in matchers.isEmpty ? series.refs : matchingRefs(matchers) {
             guard let s = series[ref], unbounded || (s.lastT >= mint && s.firstT <= maxt) else { continue }
-            for label in s.labels { names.insert(label.name) }
+            for label in s.labels { names.insert(ByteString(label.name)) }
         }
-        return names.sorted()
+        return names.sorted().map(\.string)
     }
 
     /// Values of label `name` among the series the matchers select that have samples in [mint, maxt].
     public func labelValues(_ name: String, matching matchers: [Matcher], mint: Timestamp = .min, maxt: Timestamp = .max) -> [String] {
         let unbounded = mint == .min && maxt == .max
-        if matchers.isEmpty && unbounded { return (postings.byName[name] ?? [:]).keys.sorted() }
-        var values = Set<String>()
+        if matchers.isEmpty && unbounded { return (postings.byName[name] ?? [:]).keys.sorted().map(\.string) }
+        var values = Set<ByteString>()
         for ref in matchers.isEmpty ? series.refs : matchingRefs(matchers) {
             guard let s = series[ref], unbounded || (s.lastT >= mint && s.firstT <= maxt) else { continue }
-            if let value = s.labels[name] { values.insert(value) }
+            if let value = s.labels[name] { values.insert(ByteString(value)) }
         }
-        return values.sorted()
+        return values.sorted().map(\.string)
     }
 
     /// Every series' labels that the matchers select, for `/api/v1/series`.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Model
 import Rules
 
 /// TestRules runs promtool-compatible rule unit tests (`promtool test rules`).
@@ -40,7 +41,7 @@ struct TestRules: AsyncParsableCommand {
     func validate() throws {
         if files.isEmpty { throw ValidationError("Give at least one test file.") }
         if let run {
-            do { _ = try Regex(run) } catch { throw ValidationError("--run is not a valid regular expression: \(error)") }
+            do { _ = try GoRegex(unanchored: run) } catch { throw ValidationError("--run is not a valid regular expression: \(error)") }
         }
         if ColorMode(rawValue: color) == nil { throw ValidationError("--color must be auto, always or never, not \"\(color)\".") }
         if let failUnder, !(0...100).contains(failUnder) { throw ValidationError("--fail-under must be a percentage from 0 to 100.") }

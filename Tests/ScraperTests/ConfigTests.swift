@@ -93,7 +93,7 @@ private func loadError(_ name: String) -> String? {
         #expect(config.global.externalLabels == ["cluster": "eu-1", "replica": "a"])
         #expect(config.ruleFiles == [configFixtures.path + "/rules/*.yml", "/etc/vigil/alerts.yml"])
 
-        #expect(config.alerting.alertRelabelConfigs == [RelabelConfig(regex: try RelabelRegex("replica"), action: .labeldrop)])
+        #expect(config.alerting.alertRelabelConfigs == [RelabelConfig(regex: try GoRegex(anchored: "replica"), action: .labeldrop)])
         let alertmanager = try #require(config.alerting.alertmanagers.first)
         #expect(alertmanager.staticConfigs == [TargetGroup(targets: ["alertmanager:9093"], source: "0")])
         #expect(alertmanager.pathPrefix == "/am")
@@ -130,13 +130,13 @@ private func loadError(_ name: String) -> String? {
             FileSDConfig(files: [configFixtures.path + "/file_sd/other.yaml"], refreshInterval: .minutes(5)),
         ])
         #expect(node.relabelConfigs == [
-            RelabelConfig(sourceLabels: ["__address__"], targetLabel: "host", regex: try RelabelRegex("(.*):9100"), replacement: "${1}"),
-            RelabelConfig(sourceLabels: ["env", "__address__"], separator: "/", regex: try RelabelRegex("prod/.*"), action: .keep),
+            RelabelConfig(sourceLabels: ["__address__"], targetLabel: "host", regex: try GoRegex(anchored: "(.*):9100"), replacement: "${1}"),
+            RelabelConfig(sourceLabels: ["env", "__address__"], separator: "/", regex: try GoRegex(anchored: "prod/.*"), action: .keep),
             RelabelConfig(sourceLabels: ["__address__"], targetLabel: "__tmp_hash", modulus: 4, action: .hashmod),
-            RelabelConfig(regex: try RelabelRegex("__meta_(.+)"), action: .labelmap),
+            RelabelConfig(regex: try GoRegex(anchored: "__meta_(.+)"), action: .labelmap),
         ])
         #expect(node.metricRelabelConfigs == [
-            RelabelConfig(sourceLabels: ["__name__"], regex: try RelabelRegex("go_.*"), action: .drop)
+            RelabelConfig(sourceLabels: ["__name__"], regex: try GoRegex(anchored: "go_.*"), action: .drop)
         ])
     }
 
@@ -244,7 +244,7 @@ private func loadError(_ name: String) -> String? {
         ("bad-relabel-replace-no-target.yml", "4:9: relabel configuration for replace action requires 'target_label' value"),
         ("bad-relabel-hashmod.yml", "4:9: relabel configuration for hashmod requires non-zero modulus"),
         ("bad-relabel-labeldrop.yml", "4:9: labeldrop action requires only 'regex', and no other fields"),
-        ("bad-relabel-regex.yml", "5:16: error parsing regexp \"(abc\": expected ')'"),
+        ("bad-relabel-regex.yml", "5:16: error parsing regexp: missing closing ): `^(?:(abc)$`"),
         ("bad-relabel-action.yml", "5:17: unknown relabel action \"rename\""),
         ("bad-relabel-target-label.yml", "5:23: \"host-name\" is invalid 'target_label' for replace action"),
         ("bad-relabel-labelmap.yml", "4:20: \"meta-$1\" is invalid 'replacement' for labelmap action"),

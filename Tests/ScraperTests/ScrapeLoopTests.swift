@@ -108,6 +108,26 @@ latency_seconds_count 2
 """
 
 @Suite struct ScrapeLoopTests {
+    /// Prometheus compares label values as bytes: a target exposing "café" in NFC and in NFD has two series.
+    @Test func unicodeNormalisationFormsAreScrapedAsTwoSeries() async throws {
+        let nfc = "caf\u{E9}", nfd = "cafe\u{301}"
+        let target = FakeTarget()
+        target.set("m{path=\"\(nfc)\"} 1\nm{path=\"\(nfd)\"} 2\n")
+        try await target.serve { port in
+            let harness = try LoopHarness(port: port)
+            await harness.loop.scrapeOnce(at: 1_000_000)
+            await harness.loop.scrapeOnce(at: 1_015_000)
+            let series = try await harness.samples("m")
+            #expect(series.count == 2)
+            #expect(series.map { Array($0.labels["path"]!.utf8) } == [Array(nfd.utf8), Array(nfc.utf8)])
+            #expect(series.map { $0.samples.map(\.v) } == [[2, 2], [1, 1]])
+            let selected = try await harness.samples("m", [try Matcher(.equal, "path", nfc)])
+            #expect(selected.map { $0.samples.map(\.v) } == [[1, 1]])
+            #expect(try await harness.value("scrape_series_added") == [2, 0])
+            try await harness.shutdown()
+        }
+    }
+
     @Test func healthyTargetIsStoredWithTargetLabelsAndSyntheticSeries() async throws {
         let target = FakeTarget()
         target.set(healthyBody)
@@ -270,7 +290,7 @@ latency_seconds_count 2
         target.set(healthyBody)
         try await target.serve { port in
             let harness = try LoopHarness(port: port) { config in
-                config.metricRelabelConfigs = [RelabelConfig(sourceLabels: ["__name__"], regex: try! RelabelRegex("latency_.*"), action: .drop)]
+                config.metricRelabelConfigs = [RelabelConfig(sourceLabels: ["__name__"], regex: try! GoRegex(anchored: "latency_.*"), action: .drop)]
             }
             await harness.loop.scrapeOnce(at: 1_000_000)
             #expect(try await harness.samples("latency_seconds_bucket").isEmpty)

@@ -102,6 +102,31 @@ func match(_ type: Matcher.MatchType, _ name: String, _ value: String) -> Matche
         #expect(await store.totals.outOfOrder == 1)
     }
 
+    /// Prometheus keeps label values as bytes: NFC "café" and NFD "cafe\u{301}" are two series, selected apart.
+    @Test(arguments: [false, true])
+    func unicodeNormalisationFormsAreDistinctSeries(persistent: Bool) async throws {
+        let temp = TemporaryDatabase()
+        defer { temp.remove() }
+        let nfc = "caf\u{E9}", nfd = "cafe\u{301}"
+        let store = persistent ? try await TimeSeriesStore(path: temp.path) : TimeSeriesStore()
+        var batch = AppendBatch()
+        batch.append(labels: ["__name__": "m", "path": nfc], t: 1000, v: 1)
+        batch.append(labels: ["__name__": "m", "path": nfd], t: 1000, v: 2)
+        let result = try await store.commit(batch)
+        #expect(result.newRefs.count == 2)
+        #expect(await store.stats().series == 2)
+        let byNFC = try await store.select([match(.equal, "path", nfc)], mint: .min, maxt: .max)
+        #expect(byNFC.map { $0.samples.map(\.v) } == [[1]])
+        #expect(byNFC.first?.labels["path"]?.utf8.elementsEqual(nfc.utf8) == true)
+        let byNFD = try await store.select([match(.equal, "path", nfd)], mint: .min, maxt: .max)
+        #expect(byNFD.map { $0.samples.map(\.v) } == [[2]])
+        let byRegex = try await store.select([match(.regexMatch, "path", nfd)], mint: .min, maxt: .max)
+        #expect(byRegex.map { $0.samples.map(\.v) } == [[2]])
+        let values = await store.labelValues("path", matching: [])
+        #expect(values.count == 2)
+        #expect(values.map { Array($0.utf8) } == [Array(nfd.utf8), Array(nfc.utf8)])
+    }
+
     @Test func matchersSelectThroughTheIndex() async throws {
         let store = TimeSeriesStore()
         let series: [Labels] = [

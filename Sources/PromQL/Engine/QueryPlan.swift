@@ -184,7 +184,7 @@ struct PlanBuilder {
             var call = CallNode(memo: nextMemo(), function: id, args: args, matrixArgument: matrixArgument)
             if id == .labelReplace, args.count == 5, case .string(let pattern) = args[4] {
                 call.regex = Result { () throws(QueryError) -> GoRegex in
-                    do { return try GoRegex(anchoring: pattern) } catch {
+                    do { return try GoRegex.cached(anchored: pattern) } catch {
                         throw QueryError.execution("invalid regular expression in label_replace(): \(pattern)")
                     }
                 }

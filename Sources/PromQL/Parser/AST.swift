@@ -126,7 +126,7 @@ public struct StringLiteral: Sendable, Equatable {
         self.positionRange = positionRange
     }
 
-    public static func == (lhs: Self, rhs: Self) -> Bool { lhs.value == rhs.value }
+    public static func == (lhs: Self, rhs: Self) -> Bool { lhs.value.utf8Equal(rhs.value) }
 }
 
 /// VectorSelector selects series by label matchers, e.g. `http_requests_total{job="api"} offset 5m`.
@@ -153,13 +153,14 @@ public struct VectorSelector: Sendable, Equatable {
     }
 
     public static func == (lhs: Self, rhs: Self) -> Bool {
-        lhs.name == rhs.name && lhs.offset == rhs.offset && lhs.at == rhs.at
+        lhs.name.map { ByteString($0) } == rhs.name.map { ByteString($0) } && lhs.offset == rhs.offset && lhs.at == rhs.at
             && sortedMatcherKeys(lhs.matchers) == sortedMatcherKeys(rhs.matchers)
     }
 
     /// sortedMatcherKeys makes equality ignore matcher order, which the printer normalizes.
-    private static func sortedMatcherKeys(_ matchers: [Matcher]) -> [[String]] {
-        matchers.map { [$0.name, $0.type.rawValue, $0.value] }.sorted { $0.lexicographicallyPrecedes($1) }
+    private static func sortedMatcherKeys(_ matchers: [Matcher]) -> [[ByteString]] {
+        matchers.map { [ByteString($0.name), ByteString($0.type.rawValue), ByteString($0.value)] }
+            .sorted { $0.lexicographicallyPrecedes($1) }
     }
 }
 

@@ -1,3 +1,5 @@
+import Model
+
 /// GoSyntax reproduces the Go formatting and literal rules that show up in Prometheus's output.
 ///
 /// Prometheus prints numbers with Go's `%v`, strings with `%q`, and parses numbers with
@@ -5,77 +7,27 @@
 enum GoSyntax {
     // MARK: Quoting
 
-    /// isPrint mirrors Go's `strconv.IsPrint`: letters, marks, numbers, punctuation, symbols and ASCII space.
-    static func isPrint(_ scalar: Unicode.Scalar) -> Bool {
-        if scalar.value < 0x80 { return scalar.value >= 0x20 && scalar.value < 0x7F }
-        switch scalar.properties.generalCategory {
-        case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter,
-            .nonspacingMark, .spacingMark, .enclosingMark,
-            .decimalNumber, .letterNumber, .otherNumber,
-            .connectorPunctuation, .dashPunctuation, .openPunctuation, .closePunctuation,
-            .initialPunctuation, .finalPunctuation, .otherPunctuation,
-            .mathSymbol, .currencySymbol, .modifierSymbol, .otherSymbol:
-            return true
-        default:
-            return false
-        }
-    }
-
-    private static func hex(_ value: UInt32, width: Int) -> String {
-        let digits = String(value, radix: 16)
-        return String(repeating: "0", count: max(0, width - digits.count)) + digits
-    }
-
-    private static func appendEscaped(_ scalar: Unicode.Scalar, quote: Unicode.Scalar, to out: inout String) {
-        switch scalar {
-        case quote, "\\":
-            out.append("\\")
-            out.unicodeScalars.append(scalar)
-        case "\u{FFFD}" where quote == "\"":
-            // Go prints U+FFFD as is, but its own lexer then rejects it; escape it to round-trip.
-            out += "\\ufffd"
-        case _ where isPrint(scalar):
-            out.unicodeScalars.append(scalar)
-        case "\u{07}": out += "\\a"
-        case "\u{08}": out += "\\b"
-        case "\u{0C}": out += "\\f"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        case "\u{0B}": out += "\\v"
-        default:
-            if scalar.value < 0x20 || scalar.value == 0x7F {
-                out += "\\x" + hex(scalar.value, width: 2)
-            } else if scalar.value < 0x10000 {
-                out += "\\u" + hex(scalar.value, width: 4)
-            } else {
-                out += "\\U" + hex(scalar.value, width: 8)
-            }
-        }
-    }
+    static func isPrint(_ scalar: Unicode.Scalar) -> Bool { GoQuote.isPrint(scalar) }
 
     /// quote is Go's `%q` of a string; `maxRunes` gives `%.Nq`, which truncates before quoting.
+    ///
+    /// U+FFFD is escaped although Go prints it as is: Prometheus's own lexer rejects it, and printed queries must
+    /// parse again.
     static func quote(_ string: String, maxRunes: Int? = nil) -> String {
-        var out = "\""
-        for (index, scalar) in string.unicodeScalars.enumerated() {
-            if let maxRunes, index >= maxRunes { break }
-            appendEscaped(scalar, quote: "\"", to: &out)
+        let quoted = GoQuote.quote(string, maxRunes: maxRunes)
+        guard quoted.unicodeScalars.contains("\u{FFFD}") else { return quoted }
+        var out = ""
+        for scalar in quoted.unicodeScalars {
+            if scalar == "\u{FFFD}" { out += "\\ufffd" } else { out.unicodeScalars.append(scalar) }
         }
-        return out + "\""
+        return out
     }
 
     /// quoteRune is Go's `%q` of a rune, e.g. `'~'`; nil stands for Go's end-of-input rune.
-    static func quoteRune(_ scalar: Unicode.Scalar?) -> String {
-        var out = "'"
-        appendEscaped(scalar ?? "\u{FFFD}", quote: "'", to: &out)
-        return out + "'"
-    }
+    static func quoteRune(_ scalar: Unicode.Scalar?) -> String { GoQuote.quoteRune(scalar ?? "\u{FFFD}") }
 
     /// unicodeDescription is Go's `%#U`, e.g. `U+0063 'c'`.
-    static func unicodeDescription(_ scalar: Unicode.Scalar) -> String {
-        let code = "U+" + hex(scalar.value, width: 4).uppercased()
-        return isPrint(scalar) ? "\(code) '\(Character(scalar))'" : code
-    }
+    static func unicodeDescription(_ scalar: Unicode.Scalar) -> String { GoQuote.unicodeDescription(scalar) }
 
     // MARK: Numbers
 

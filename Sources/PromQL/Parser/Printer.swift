@@ -36,7 +36,7 @@ extension VectorSelector: CustomStringConvertible {
     /// selectorText is the name and matchers without `@` and `offset`.
     var selectorText: String {
         let shown = matchers.filter { matcher in
-            !(name != nil && matcher.name == Labels.metricName && matcher.type == .equal && matcher.value == name)
+            !(name != nil && matcher.name == Labels.metricName && matcher.type == .equal && matcher.value.utf8Equal(name ?? ""))
         }
         let rendered = shown.map { "\($0.name)\($0.type.rawValue)\(GoSyntax.quote($0.value))" }
             .sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }

@@ -1,3 +1,5 @@
+import Model
+
 /// RuleError is one problem in a rule file, located by file, position, group and rule.
 ///
 /// It prints the way `promtool check rules` prints rule errors,
@@ -94,23 +96,5 @@ public struct RuleErrors: Error, Sendable, Hashable, CustomStringConvertible {
     public var description: String { errors.map(\.description).joined(separator: "\n") }
 }
 
-/// quoted is Go's `%q` for the names promtool quotes: backslash, quote and control characters escaped.
-func quoted(_ text: String) -> String {
-    var out = "\""
-    for scalar in text.unicodeScalars {
-        switch scalar {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\t": out += "\\t"
-        case "\r": out += "\\r"
-        default:
-            if scalar.value < 0x20 || scalar.value == 0x7F {
-                out += "\\x" + (scalar.value < 0x10 ? "0" : "") + String(scalar.value, radix: 16)
-            } else {
-                out.unicodeScalars.append(scalar)
-            }
-        }
-    }
-    return out + "\""
-}
+/// quoted is Go's `%q` for the names promtool quotes.
+func quoted(_ text: String) -> String { GoQuote.quote(text) }

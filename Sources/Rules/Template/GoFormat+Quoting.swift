@@ -1,62 +1,15 @@
+import Model
+
 extension GoFormat {
     /// Go's `strconv.Quote`, or `strconv.QuoteToASCII` when `asciiOnly` (the `%+q` verb).
-    static func quote(_ text: String, asciiOnly: Bool = false) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars { appendEscaped(scalar, quote: "\"", asciiOnly: asciiOnly, to: &out) }
-        return out + "\""
-    }
+    static func quote(_ text: String, asciiOnly: Bool = false) -> String { GoQuote.quote(text, asciiOnly: asciiOnly) }
 
-    static func quoteRune(_ scalar: Unicode.Scalar) -> String {
-        var out = "'"
-        appendEscaped(scalar, quote: "'", to: &out)
-        return out + "'"
-    }
+    static func quoteRune(_ scalar: Unicode.Scalar) -> String { GoQuote.quoteRune(scalar) }
 
-    private static func appendEscaped(_ scalar: Unicode.Scalar, quote: Unicode.Scalar, asciiOnly: Bool = false, to out: inout String) {
-        switch scalar {
-        case quote, "\\": out += "\\" + String(scalar)
-        case "\u{07}": out += "\\a"
-        case "\u{08}": out += "\\b"
-        case "\u{0C}": out += "\\f"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        case "\u{0B}": out += "\\v"
-        default:
-            if isPrint(scalar) && (!asciiOnly || scalar.isASCII) {
-                out.unicodeScalars.append(scalar)
-            } else if scalar.value < 0x80 {
-                out += "\\x" + hex(scalar.value, width: 2)
-            } else if scalar.value < 0x10000 {
-                out += "\\u" + hex(scalar.value, width: 4)
-            } else {
-                out += "\\U" + hex(scalar.value, width: 8)
-            }
-        }
-    }
-
-    private static func hex(_ value: UInt32, width: Int) -> String {
-        let digits = String(value, radix: 16)
-        return String(repeating: "0", count: max(0, width - digits.count)) + digits
-    }
-
-    /// An approximation of Go's `unicode.IsPrint`: graphic characters and the ASCII space.
-    static func isPrint(_ scalar: Unicode.Scalar) -> Bool {
-        if scalar == " " { return true }
-        if scalar.value < 0x20 || (scalar.value >= 0x7F && scalar.value < 0xA0) { return false }
-        switch scalar.properties.generalCategory {
-        case .control, .format, .surrogate, .privateUse, .unassigned, .lineSeparator, .paragraphSeparator, .spaceSeparator:
-            return false
-        default:
-            return true
-        }
-    }
+    static func isPrint(_ scalar: Unicode.Scalar) -> Bool { GoQuote.isPrint(scalar) }
 
     /// Go's `%#U`: `U+0041 'A'`, without the character when it is not printable.
-    static func unicodeDescription(_ scalar: Unicode.Scalar) -> String {
-        let code = "U+" + hex(scalar.value, width: 4).uppercased()
-        return isPrint(scalar) ? "\(code) '\(Character(scalar))'" : code
-    }
+    static func unicodeDescription(_ scalar: Unicode.Scalar) -> String { GoQuote.unicodeDescription(scalar) }
 
     /// Go's `strconv.Unquote` for "…", `…` and '…' literals; nil when malformed.
     static func unquote(_ literal: String) -> String? {

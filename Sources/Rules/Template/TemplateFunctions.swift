@@ -1,4 +1,5 @@
 import Foundation
+import Model
 import PromQL
 
 /// TemplateEnvironment is what template functions may use beyond their arguments.
@@ -96,12 +97,19 @@ enum TemplateFunctions {
             return .map(map)
         },
         "reReplaceAll": TemplateFunction([.string, .string, .string]) { _, arguments throws(TemplateFunction.Failure) in
-            let regex = try GoRegex(arguments[0].stringValue)
+            // Go's MustCompile panics on a bad pattern; text/template reports the panic as this error.
+            let pattern = arguments[0].stringValue
+            let regex: GoRegex
+            do { regex = try GoRegex.cached(unanchored: pattern) } catch {
+                throw .init("regexp: Compile(\(goRegexpQuote(pattern)): \(String(describing: error))")
+            }
             return .string(regex.replaceAll(in: arguments[2].stringValue, with: arguments[1].stringValue))
         },
         "safeHtml": TemplateFunction([.string]) { _, arguments in arguments[0] },
         "match": TemplateFunction([.string, .string]) { _, arguments throws(TemplateFunction.Failure) in
-            .bool(try GoRegex(arguments[0].stringValue).matches(arguments[1].stringValue))
+            do { return .bool(try GoRegex.cached(unanchored: arguments[0].stringValue).matches(arguments[1].stringValue)) } catch {
+                throw .init(String(describing: error))
+            }
         },
         "title": TemplateFunction([.string]) { _, arguments in .string(title(arguments[0].stringValue)) },
         "toUpper": TemplateFunction([.string]) { _, arguments in .string(mapCase(arguments[0].stringValue, upper: true)) },
@@ -316,4 +324,12 @@ extension TemplateValue {
         if case .string(let string) = self { return string }
         return ""
     }
+}
+
+/// The `regexp` package's quoting of a pattern in panics: backquoted when Go's `strconv.CanBackquote` allows.
+private func goRegexpQuote(_ pattern: String) -> String {
+    let canBackquote = pattern.unicodeScalars.allSatisfy { scalar in
+        scalar != "`" && scalar != "\u{FEFF}" && (scalar == "\t" || !(scalar.value < 0x20 || scalar.value == 0x7F))
+    }
+    return canBackquote ? "`" + pattern + "`" : GoFormat.quote(pattern)
 }

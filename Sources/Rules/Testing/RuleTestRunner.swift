@@ -51,10 +51,10 @@ public struct RuleTestRunner: Sendable {
             }
             order[name] = index
         }
-        let selection = run.flatMap { try? Regex($0) }
+        let selection = run.flatMap { try? GoRegex.cached(unanchored: $0) }
         var selected: [RuleTestGroup] = []
         for group in file.tests {
-            if let selection, (try? selection.firstMatch(in: group.name)) == nil { continue }
+            if let selection, !selection.matches(group.name) { continue }
             selected.append(group)
             result.testNames.append(group.name)
             let errors = await test(group, ruleFiles: ruleFiles, evaluationInterval: file.evaluationInterval, order: order)

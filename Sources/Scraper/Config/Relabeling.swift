@@ -12,14 +12,15 @@ public struct RelabelConfig: Sendable, Hashable {
     public var sourceLabels: [String]
     public var separator: String
     public var targetLabel: String
-    public var regex: RelabelRegex
+    /// Anchored as Prometheus anchors relabeling regexes: `foo.*` matches "foobar" but not "xfoobar".
+    public var regex: GoRegex
     public var modulus: UInt64
     public var replacement: String
     public var action: RelabelAction
 
     public init(
         sourceLabels: [String] = [], separator: String = ";", targetLabel: String = "",
-        regex: RelabelRegex = .default, modulus: UInt64 = 0, replacement: String = "$1", action: RelabelAction = .replace
+        regex: GoRegex = .relabelDefault, modulus: UInt64 = 0, replacement: String = "$1", action: RelabelAction = .replace
     ) {
         self.sourceLabels = sourceLabels
         self.separator = separator
@@ -61,7 +62,7 @@ public struct RelabelConfig: Sendable, Hashable {
             throw ConfigIssue("\"\(replacement)\" is invalid 'replacement' for \(name) action", at: "replacement")
         }
         if [.keepequal, .dropequal].contains(action)
-            && (regex != .default || modulus != 0 || separator != ";" || replacement != "$1") {
+            && (regex != .relabelDefault || modulus != 0 || separator != ";" || replacement != "$1") {
             throw ConfigIssue("\(name) action requires only 'source_labels' and `target_label`, and no other fields")
         }
         if [.labeldrop, .labelkeep].contains(action)
@@ -117,11 +118,30 @@ extension RelabelConfig: Decodable {
             sourceLabels: try container.decodeLabelNames(.sourceLabels),
             separator: try container.decode(.separator, or: ";"),
             targetLabel: try container.decode(.targetLabel, or: ""),
-            regex: try container.decode(.regex, or: .default),
+            regex: try container.decodeRelabelRegex(.regex),
             modulus: try container.decode(.modulus, or: 0),
             replacement: try container.decode(.replacement, or: "$1"),
             action: action
         )
+    }
+}
+
+extension GoRegex {
+    /// The default of `regex:` in a relabel config, `(.*)`.
+    public static let relabelDefault: GoRegex = {
+        do { return try GoRegex.cached(anchored: "(.*)") } catch { preconditionFailure("the constant pattern (.*) compiles: \(error)") }
+    }()
+}
+
+extension KeyedDecodingContainer {
+    /// A relabeling regex, compiled anchored; a pattern Go rejects is a config error at the key, in Go's words.
+    func decodeRelabelRegex(_ key: Key) throws -> GoRegex {
+        guard let pattern = try decodeIfPresent(String.self, forKey: key) else { return .relabelDefault }
+        do {
+            return try GoRegex.cached(anchored: pattern)
+        } catch {
+            throw ConfigIssue(error.description, at: codingPath + [key])
+        }
     }
 }
 
@@ -155,14 +175,14 @@ public enum Relabeling {
         case .keep:
             return config.regex.matches(value)
         case .dropequal:
-            return (map[config.targetLabel] ?? "") != value
+            return !(map[config.targetLabel] ?? "").utf8Equal(value)
         case .keepequal:
-            return (map[config.targetLabel] ?? "") == value
+            return (map[config.targetLabel] ?? "").utf8Equal(value)
         case .replace:
-            guard let captures = config.regex.match(value) else { return true }
-            let target = captures.expand(config.targetLabel)
+            guard let captures = config.regex.captures(value) else { return true }
+            let target = config.regex.expand(config.targetLabel, captures: captures)
             guard LabelName.isValid(target) else { return true }
-            set(target, captures.expand(config.replacement), in: &map)
+            set(target, config.regex.expand(config.replacement, captures: captures), in: &map)
         case .lowercase:
             set(config.targetLabel, value.lowercased(), in: &map)
         case .uppercase:
@@ -171,9 +191,9 @@ public enum Relabeling {
             set(config.targetLabel, String(hashmod(value, config.modulus)), in: &map)
         case .labelmap:
             // Later names win when two labels map to the same name, so iterate in the sorted order Prometheus uses.
-            for (name, labelValue) in map.sorted(by: { $0.key < $1.key }) {
-                guard let captures = config.regex.match(name) else { continue }
-                set(captures.expand(config.replacement), labelValue, in: &map)
+            for (name, labelValue) in map.sorted(by: { $0.key.utf8Less($1.key) }) {
+                guard let captures = config.regex.captures(name) else { continue }
+                set(config.regex.expand(config.replacement, captures: captures), labelValue, in: &map)
             }
         case .labeldrop:
             for name in map.keys where config.regex.matches(name) { map[name] = nil }

@@ -92,7 +92,7 @@ public struct PrometheusAPI: Sendable {
         for matchers in sets.isEmpty ? [[]] : sets {
             names.formUnion(await store.labelNames(matching: matchers, mint: start, maxt: end))
         }
-        let sorted = names.sorted()
+        let sorted = names.sortedByBytes()
         return successResponse { json in json.array { json in for name in sorted { json.string(name) } } }
     }
 
@@ -103,12 +103,13 @@ public struct PrometheusAPI: Sendable {
         let parameters = try await APIParameters.from(request)
         let sets = try parameters.matcherSets(required: false)
         let (start, end) = (try parameters.time("start") ?? .min, try parameters.time("end") ?? .max)
-        var values = Set<String>()
+        // Byte-keyed: values that differ only in Unicode normalisation are different values, as in Prometheus.
+        var values = Set<ByteString>()
         for matchers in sets.isEmpty ? [[]] : sets {
-            values.formUnion(await store.labelValues(name, matching: matchers, mint: start, maxt: end))
+            values.formUnion(await store.labelValues(name, matching: matchers, mint: start, maxt: end).map { ByteString($0) })
         }
         let sorted = values.sorted()
-        return successResponse { json in json.array { json in for value in sorted { json.string(value) } } }
+        return successResponse { json in json.array { json in for value in sorted { json.string(value.string) } } }
     }
 
     static func isValidLabelName(_ name: String) -> Bool {
@@ -218,20 +219,21 @@ public struct PrometheusAPI: Sendable {
     func tsdbStatus() async -> Response {
         let stats = await store.stats()
         let allSeries = await store.seriesLabels(matching: [])
-        var byMetric: [String: Int] = [:]
-        var valuesByName: [String: Set<String>] = [:]
-        var bytesByName: [String: Int] = [:]
-        var byPair: [String: Int] = [:]
+        // Keyed by bytes, so values that differ only in Unicode normalisation count separately.
+        var byMetric: [ByteString: Int] = [:]
+        var valuesByName: [ByteString: Set<ByteString>] = [:]
+        var bytesByName: [ByteString: Int] = [:]
+        var byPair: [ByteString: Int] = [:]
         for labels in allSeries {
-            byMetric[labels.name ?? "", default: 0] += 1
+            byMetric[ByteString(labels.name ?? ""), default: 0] += 1
             for label in labels {
-                valuesByName[label.name, default: []].insert(label.value)
-                bytesByName[label.name, default: 0] += label.value.utf8.count
-                byPair["\(label.name)=\(label.value)", default: 0] += 1
+                valuesByName[ByteString(label.name), default: []].insert(ByteString(label.value))
+                bytesByName[ByteString(label.name), default: 0] += label.value.utf8.count
+                byPair[ByteString("\(label.name)=\(label.value)"), default: 0] += 1
             }
         }
-        func top(_ counts: [String: Int]) -> [(String, Int)] {
-            Array(counts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(10))
+        func top(_ counts: [ByteString: Int]) -> [(String, Int)] {
+            Array(counts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(10)).map { ($0.key.string, $0.value) }
         }
         let pairs = valuesByName.values.reduce(0) { $0 + $1.count }
         return successResponse { json in

@@ -2,24 +2,40 @@
 public typealias Timestamp = Int64
 
 /// One label pair of a series.
+///
+/// Equality, hashing and ordering compare UTF-8 bytes, as Go compares strings: values that differ only in Unicode
+/// normalisation (NFC "café" and NFD "cafe\u{301}") are different labels, never merged.
 public struct Label: Hashable, Sendable, Comparable {
     public var name: String
     public var value: String
 
+    @inlinable
     public init(_ name: String, _ value: String) {
         self.name = name
         self.value = value
     }
 
+    @inlinable
+    public static func == (lhs: Label, rhs: Label) -> Bool {
+        lhs.name.utf8Equal(rhs.name) && lhs.value.utf8Equal(rhs.value)
+    }
+
+    @inlinable
+    public func hash(into hasher: inout Hasher) {
+        name.hashUTF8(into: &hasher)
+        value.hashUTF8(into: &hasher)
+    }
+
+    @inlinable
     public static func < (lhs: Label, rhs: Label) -> Bool {
-        lhs.name != rhs.name ? lhs.name < rhs.name : lhs.value < rhs.value
+        lhs.name.utf8Equal(rhs.name) ? lhs.value.utf8Less(rhs.value) : lhs.name.utf8Less(rhs.name)
     }
 }
 
 /// A series' identity: label pairs sorted by name, names unique, empty values dropped.
 ///
 /// The metric name is the `__name__` label, as in Prometheus. Empty values are dropped because
-/// Prometheus treats a label with an empty value as absent.
+/// Prometheus treats a label with an empty value as absent. Names and values compare as bytes (see `Label`).
 public struct Labels: Hashable, Sendable, RandomAccessCollection, CustomStringConvertible {
     public private(set) var pairs: [Label]
 
@@ -29,9 +45,17 @@ public struct Labels: Hashable, Sendable, RandomAccessCollection, CustomStringCo
 
     /// Builds from pairs in any order; a later pair with the same name wins.
     public init(_ pairs: some Sequence<Label>) {
-        var byName: [String: String] = [:]
-        for pair in pairs { byName[pair.name] = pair.value }
-        self.pairs = byName.filter { !$0.value.isEmpty }.map { Label($0.key, $0.value) }.sorted()
+        // A stable sort keeps pairs of one name in input order, so the last of each run is the one that wins.
+        let sorted = pairs.enumerated().sorted { lhs, rhs in
+            lhs.element.name.utf8Equal(rhs.element.name) ? lhs.offset < rhs.offset : lhs.element.name.utf8Less(rhs.element.name)
+        }
+        var result: [Label] = []
+        result.reserveCapacity(sorted.count)
+        for (index, entry) in sorted.enumerated() {
+            let isLastOfName = index + 1 == sorted.count || !sorted[index + 1].element.name.utf8Equal(entry.element.name)
+            if isLastOfName && !entry.element.value.isEmpty { result.append(entry.element) }
+        }
+        self.pairs = result
     }
 
     public init(_ dictionary: [String: String]) {
@@ -52,27 +76,29 @@ public struct Labels: Hashable, Sendable, RandomAccessCollection, CustomStringCo
         var low = 0, high = pairs.count
         while low < high {
             let mid = (low + high) / 2
-            if pairs[mid].name < name { low = mid + 1 } else { high = mid }
+            if pairs[mid].name.utf8Less(name) { low = mid + 1 } else { high = mid }
         }
-        return low < pairs.count && pairs[low].name == name ? pairs[low].value : nil
+        return low < pairs.count && pairs[low].name.utf8Equal(name) ? pairs[low].value : nil
     }
 
     public var name: String? { self[Self.metricName] }
 
     /// A copy with `name` set to `value`; an empty value removes the label.
     public func setting(_ name: String, to value: String) -> Labels {
-        var copy = pairs.filter { $0.name != name }
+        var copy = pairs.filter { !$0.name.utf8Equal(name) }
         if !value.isEmpty {
-            let index = copy.firstIndex { $0.name > name } ?? copy.endIndex
+            let index = copy.firstIndex { name.utf8Less($0.name) } ?? copy.endIndex
             copy.insert(Label(name, value), at: index)
         }
         return Labels(sortedPairs: copy)
     }
 
+    /// A copy without the labels named in `names` (label names are ASCII, so `String` set membership is bytewise).
     public func removing(_ names: Set<String>) -> Labels {
         Labels(sortedPairs: pairs.filter { !names.contains($0.name) })
     }
 
+    /// A copy with only the labels named in `names`.
     public func keeping(_ names: Set<String>) -> Labels {
         Labels(sortedPairs: pairs.filter { names.contains($0.name) })
     }
@@ -113,17 +139,29 @@ public struct Labels: Hashable, Sendable, RandomAccessCollection, CustomStringCo
         self.pairs = pairs
     }
 
-    static func escape(_ value: String) -> String {
+    /// A label value escaped for the selector notation: backslash, double quote and newline.
+    public static func escape(_ value: String) -> String {
         var out = ""
-        for character in value {
-            switch character {
+        // Unicode scalars, not Characters: escaping must not merge or reorder combining marks.
+        for scalar in value.unicodeScalars {
+            switch scalar {
             case "\\": out += "\\\\"
             case "\"": out += "\\\""
             case "\n": out += "\\n"
-            default: out.append(character)
+            default: out.unicodeScalars.append(scalar)
             }
         }
         return out
+    }
+}
+
+extension Labels: Comparable {
+    /// Orders series as Prometheus sorts them: pair by pair, name then value, by bytes.
+    public static func < (lhs: Labels, rhs: Labels) -> Bool {
+        for (a, b) in zip(lhs.pairs, rhs.pairs) where a != b {
+            return a < b
+        }
+        return lhs.count < rhs.count
     }
 }
 
