@@ -37,7 +37,10 @@ import Glibc
         try await server.waitUntilListening()
         let pid = server.process.processIdentifier
         // Inodes of listening TCP sockets (state 0A); accepted connections may be inherited harmlessly.
-        let table = try String(contentsOfFile: "/proc/\(pid)/net/tcp", encoding: .utf8)
+        // Read to the end: a busy machine's table is longer than the one page a sized read of procfs gets.
+        let handle = try #require(FileHandle(forReadingAtPath: "/proc/\(pid)/net/tcp"))
+        let table = String(decoding: handle.readDataToEndOfFile(), as: UTF8.self)
+        try handle.close()
         let listening = Set(table.split(separator: "\n").dropFirst().compactMap { line -> String? in
             let fields = line.split(separator: " ")
             return fields.count > 9 && fields[3] == "0A" ? String(fields[9]) : nil
