@@ -21,4 +21,9 @@ extension Notifier {
         }
         return urls
     }
+
+    /// The URL each Alertmanager receives alerts on, as `/api/v1/alertmanagers` lists them.
+    static func alertsEndpoints(from config: AlertingConfig) -> [String] {
+        alertmanagerURLs(from: config).map { $0.absoluteString + "/api/v2/alerts" }
+    }
 }

@@ -101,6 +101,7 @@ actor MonitoringSupervisor: Service {
         try await ruleManager.load(try loadRuleFiles(configuration.ruleFiles))
         let serverState = ServerState(flags: serve.flags, storageRetention: serve.retentionTime,
                                       configYAML: (try? String(contentsOf: configURL, encoding: .utf8)) ?? "")
+        await serverState.setAlertmanagerURLs(Notifier.alertsEndpoints(from: configuration.alerting))
         let serve = self.serve
         let reloader = Reloader(configURL: configURL, model: prediction.store, scrapeManager: scrapeManager, ruleManager: ruleManager,
                                 state: serverState, logger: logger) { try serve.ruleOptions($0) }

@@ -216,6 +216,7 @@ actor Reloader {
             try await ruleManager.load(ruleFiles, options: try ruleOptions(configuration))
             await scrapeManager.apply(configuration)
             await state.recordReload(success: true, yaml: try? String(contentsOf: configURL, encoding: .utf8))
+            await state.setAlertmanagerURLs(Notifier.alertsEndpoints(from: configuration.alerting))
             logger.info("configuration reloaded", metadata: ["config.file": .string(configURL.path)])
         } catch {
             await state.recordReload(success: false, yaml: nil)

@@ -159,3 +159,28 @@ import Testing
         }
     }
 }
+
+/// Endpoints Grafana and client libraries call, in Prometheus 2.42's shapes (recorded from Debian's prometheus).
+@Suite struct ClientEndpointTests {
+    @Test func exemplarsFormatQueryWalReplayAndAlertmanagersAnswerInPrometheusShapes() async throws {
+        let fixture = try MonitoringFixture()
+        try await fixture.load()
+        try await fixture.run { client, _ in
+            let expectations: [(uri: String, status: Int, body: String)] = [
+                ("/api/v1/query_exemplars?query=up", 200, #"{"status":"success","data":[]}"#),
+                ("/api/v1/query_exemplars", 400, #"{"status":"error","errorType":"bad_data","error":"1:1: parse error: no expression found in input"}"#),
+                ("/api/v1/format_query?query=sum(rate(x%5B5m%5D))by(job)", 200, #"{"status":"success","data":"sum by (job) (rate(x[5m]))"}"#),
+                ("/api/v1/format_query?query=sum(", 400,
+                 #"{"status":"error","errorType":"bad_data","error":"invalid parameter \"query\": 1:5: parse error: unclosed left parenthesis"}"#),
+                ("/api/v1/status/walreplay", 200, #"{"status":"success","data":{"min":0,"max":0,"current":0}}"#),
+                ("/api/v1/alertmanagers", 200, #"{"status":"success","data":{"activeAlertmanagers":[],"droppedAlertmanagers":[]}}"#),
+                ("/api/v1/targets/metadata?metric=up", 200, #"{"status":"success","data":[]}"#),
+            ]
+            for expected in expectations {
+                let response = try await client.execute(uri: expected.uri, method: .get)
+                #expect(Int(response.status.code) == expected.status, "\(expected.uri)")
+                #expect(String(buffer: response.body) == expected.body, "\(expected.uri)")
+            }
+        }
+    }
+}

@@ -31,6 +31,7 @@ public struct PrometheusAPI: Sendable {
         let api = router.group("api/v1")
         addQueryRoutes(to: api)
         addRuleRoutes(to: api)
+        addClientRoutes(to: api)
         for method in [HTTPRequest.Method.get, .post] {
             api.on("series", method: method) { request, _ in await respond { try await series(request) } }
             api.on("labels", method: method) { request, _ in await respond { try await labels(request) } }

@@ -8,6 +8,10 @@ public actor ServerState {
     public private(set) var configYAML: String
     public private(set) var reloadConfigSuccess = true
     public private(set) var lastConfigTime = Date()
+    /// Where alerts are sent (`…/api/v2/alerts`), for `/api/v1/alertmanagers`.
+    public private(set) var alertmanagerURLs: [String] = []
+
+    public func setAlertmanagerURLs(_ urls: [String]) { alertmanagerURLs = urls }
 
     public init(flags: [String: String], storageRetention: String, configYAML: String) {
         self.flags = flags
