@@ -95,11 +95,11 @@ public final class GoRegex: @unchecked Sendable, CustomStringConvertible {
             return parts.count <= 8 ? .fewAlternatives(parts) : .alternatives(Set(parts.map { ByteString($0) }))
         }
         for (suffix, nonEmpty) in [(".*", false), (".+", true)] where pattern.hasSuffix(suffix) {
-            let literal = String(pattern.utf8.dropLast(2))!
+            let literal = String(decoding: pattern.utf8.dropLast(2), as: UTF8.self)
             if isLiteral(literal) { return .prefix(literal, nonEmpty: nonEmpty) }
         }
         if pattern.utf8.count > 4, pattern.hasPrefix(".*"), pattern.hasSuffix(".*") {
-            let literal = String(pattern.utf8.dropFirst(2).dropLast(2))!
+            let literal = String(decoding: pattern.utf8.dropFirst(2).dropLast(2), as: UTF8.self)
             if !literal.isEmpty, isLiteral(literal) { return .contains(literal) }
         }
         return .none
@@ -110,11 +110,12 @@ public final class GoRegex: @unchecked Sendable, CustomStringConvertible {
         var text = text, literal = literal
         return text.withUTF8 { haystack in
             literal.withUTF8 { needle in
-                guard !haystack.contains(UInt8(ascii: "\n")), needle.count <= haystack.count else { return false }
-                let first = needle[0]
+                guard !haystack.contains(UInt8(ascii: "\n")), let haystackBase = haystack.baseAddress,
+                      let needleBase = needle.baseAddress, needle.count <= haystack.count else { return false }
+                let first = needleBase[0]
                 var start = 0
                 while start + needle.count <= haystack.count {
-                    if haystack[start] == first, memoryEqual(haystack.baseAddress! + start, needle.baseAddress!, needle.count) {
+                    if haystackBase[start] == first, memoryEqual(haystackBase + start, needleBase, needle.count) {
                         return true
                     }
                     start += 1

@@ -32,8 +32,9 @@ public struct Matcher: Sendable, CustomStringConvertible {
         switch type {
         case .equal: return labelValue.utf8Equal(value)
         case .notEqual: return !labelValue.utf8Equal(value)
-        case .regexMatch: return regex!.matches(labelValue)
-        case .regexNoMatch: return !regex!.matches(labelValue)
+        // `regex` is set for both regex types by the initialiser.
+        case .regexMatch: return regex?.matches(labelValue) == true
+        case .regexNoMatch: return regex?.matches(labelValue) == false
         }
     }
 

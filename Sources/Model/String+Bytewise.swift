@@ -11,7 +11,8 @@ extension String {
         guard count == other.utf8.count else { return false }
         if let result = utf8.withContiguousStorageIfAvailable({ lhs in
             other.utf8.withContiguousStorageIfAvailable { rhs in
-                count == 0 || memoryEqual(lhs.baseAddress!, rhs.baseAddress!, count)
+                guard let left = lhs.baseAddress, let right = rhs.baseAddress else { return count == 0 }
+                return memoryEqual(left, right, count)
             }
         }), let result {
             return result

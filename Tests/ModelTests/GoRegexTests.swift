@@ -40,9 +40,23 @@ struct RecordedGoRegex: Decodable {
         var testDescription: String { quote }
     }
 
+    /// Go's `strconv.FormatFloat(v, fmt, -1, 64)` of one float64, given by its bits, and its `%v`.
+    struct FloatFormats: Decodable, CustomTestStringConvertible {
+        var bits: String
+        var e: String
+        var E: String
+        var f: String
+        var g: String
+        var G: String
+        var v: String
+        var value: Double { Double(bitPattern: UInt64(bits, radix: 16)!) }
+        var testDescription: String { v }
+    }
+
     var goVersion: String
     var cases: [Case]
     var quotes: [Quote]
+    var floats: [FloatFormats]
 
     static let shared: RecordedGoRegex = {
         let url = Bundle.module.url(forResource: "Fixtures/goregex/recorded", withExtension: "json")!

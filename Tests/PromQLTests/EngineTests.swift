@@ -132,6 +132,26 @@ import Testing
         #expect(matrix[0].samples == [Sample(t: 0, v: 20), Sample(t: 15_000, v: 21), Sample(t: 30_000, v: 22)])
     }
 
+    /// Label values compare as bytes: "café" in NFC and NFD are two series, two groups, and selected apart.
+    @Test func unicodeNormalisationFormsAreDistinctSeriesAndGroups() async throws {
+        let nfc = "caf\u{E9}", nfd = "cafe\u{301}"
+        let fixture = try await EngineFixture("load 15s\n  m{path=\"\(nfc)\"} 1\n  m{path=\"\(nfd)\"} 2")
+        func vector(_ query: String) async throws -> [VectorSample] {
+            guard case .vector(let vector) = try await fixture.engine.instantQuery(query, at: 0) else {
+                Issue.record("expected a vector for \(query)")
+                return []
+            }
+            return vector
+        }
+        #expect(try await fixture.value("count(m)", at: 0) == 2)
+        #expect(try await vector("count by (path) (m)").map(\.v) == [1, 1])
+        #expect(try await vector("m{path=\"\(nfc)\"}").map(\.v) == [1])
+        #expect(try await vector("m{path=~\"\(nfd)\"}").map(\.v) == [2])
+        #expect(try await vector("m{path!=\"\(nfc)\"}").map(\.v) == [2])
+        let sorted = try await vector("sort_desc(m)")
+        #expect(sorted.map { Array($0.labels["path"]!.utf8) } == [Array(nfd.utf8), Array(nfc.utf8)])
+    }
+
     @Test func labelReplaceValidatesItsArguments() async throws {
         let fixture = try await EngineFixture(Self.data)
         let regex = await fixture.error("label_replace(temperature, \"x\", \"$1\", \"room\", \"(\")", at: 0)

@@ -125,6 +125,12 @@ func match(_ type: Matcher.MatchType, _ name: String, _ value: String) -> Matche
         let values = await store.labelValues("path", matching: [])
         #expect(values.count == 2)
         #expect(values.map { Array($0.utf8) } == [Array(nfd.utf8), Array(nfc.utf8)])
+        guard persistent else { return }
+        // Reopened from disk, the two series are still two, each with its own sample.
+        let reopened = try await TimeSeriesStore(path: temp.path)
+        let restored = try await reopened.select([match(.equal, "__name__", "m")], mint: .min, maxt: .max)
+        #expect(restored.map { Array($0.labels["path"]!.utf8) } == [Array(nfd.utf8), Array(nfc.utf8)])
+        #expect(restored.map { $0.samples.map(\.v) } == [[2], [1]])
     }
 
     @Test func matchersSelectThroughTheIndex() async throws {

@@ -4,6 +4,7 @@ import HummingbirdTesting
 import NIOCore
 import Testing
 @testable import Web
+import TSDB
 
 @Suite struct PrometheusAPITests {
     @Test func seriesLabelsAndValuesAnswerInPrometheusShapes() async throws {
@@ -25,6 +26,38 @@ import Testing
             #expect(values["data"] as? [String] == ["api", "vigil"])
             let filtered = try json(try await client.execute(uri: "/api/v1/label/__name__/values?match[]=%7Bjob%3D%22vigil%22%7D", method: .get))
             #expect(filtered["data"] as? [String] == ["up"])
+        }
+    }
+
+    /// Label values that differ only in Unicode normalisation are two values, as Prometheus compares bytes.
+    @Test func labelValuesKeepBothNormalisationForms() async throws {
+        let nfc = "caf\u{E9}", nfd = "cafe\u{301}"
+        let fixture = try MonitoringFixture()
+        var batch = AppendBatch()
+        batch.append(labels: ["__name__": "m", "path": nfc], t: fixture.base, v: 1)
+        batch.append(labels: ["__name__": "m", "path": nfd], t: fixture.base, v: 2)
+        _ = try await fixture.store.commit(batch)
+        try await fixture.run { client, _ in
+            let values = try json(try await client.execute(uri: "/api/v1/label/path/values", method: .get))
+            let data = try #require(values["data"] as? [String])
+            #expect(data.map { Array($0.utf8) } == [Array(nfd.utf8), Array(nfc.utf8)])
+            let series = try json(try await client.execute(uri: "/api/v1/series?match[]=m", method: .get))
+            #expect((series["data"] as? [[String: String]])?.count == 2)
+        }
+    }
+
+    /// A selector regex Go rejects is a bad_data error in Go's words, with the anchored pattern Prometheus compiles.
+    @Test func invalidSelectorRegexGetsGoMessage() async throws {
+        let fixture = try MonitoringFixture()
+        try await fixture.run { client, _ in
+            let response = try await client.execute(uri: "/api/v1/query?query=up%7Ba%3D~%22(a%22%7D", method: .get)
+            #expect(response.status == .badRequest)
+            let body = try json(response)
+            #expect(body["errorType"] as? String == "bad_data")
+            let message = try #require(body["error"] as? String)
+            #expect(message.hasSuffix("parse error: error parsing regexp: missing closing ): `^(?:(a)$`"), "\(message)")
+            let lookahead = try json(try await client.execute(uri: "/api/v1/query?query=up%7Ba%3D~%22(%3F%3Da)%22%7D", method: .get))
+            #expect((lookahead["error"] as? String)?.hasSuffix("invalid or unsupported Perl syntax: `(?=`") == true)
         }
     }
 

@@ -1,3 +1,5 @@
+import Model
+
 /// formatPrometheusValue renders a sample value as Prometheus's API does.
 ///
 /// That is Go's `strconv.FormatFloat(v, 'f', -1, 64)`: the shortest digits that read back
@@ -13,54 +15,9 @@ public func formatPrometheusValue(_ value: Double) -> String {
     if value.magnitude < 9_007_199_254_740_992, value == value.rounded(.towardZero) { return String(Int64(value)) }
     let plain = value.description
     if !plain.utf8.contains(UInt8(ascii: "e")) { return plain.hasSuffix(".0") ? String(plain.dropLast(2)) : plain }
-    let (digits, decimalPoint) = shortestDigits(value.magnitude)
-    var out = sign
-    if decimalPoint <= 0 {
-        out += "0."
-        out += String(repeating: "0", count: -decimalPoint)
-        out += digits
-    } else if decimalPoint >= digits.count {
-        out += digits
-        out += String(repeating: "0", count: decimalPoint - digits.count)
-    } else {
-        let split = digits.index(digits.startIndex, offsetBy: decimalPoint)
-        out += digits[..<split]
-        out += "."
-        out += digits[split...]
-    }
-    return out
+    return GoFloatFormat.shortest(value, format: "f")
 }
 
-/// shortestDigits returns the shortest round-trip decimal digits of a positive finite double
-/// and the position of the decimal point relative to them (`1.5` → ("15", 1)).
-///
-/// Swift's `description` already produces the shortest round-trip digits; only its layout
-/// (exponent form for large and small numbers) differs from Go's, so it is re-laid out.
-private func shortestDigits(_ value: Double) -> (digits: String, decimalPoint: Int) {
-    let text = value.description
-    var mantissa = Substring(text)
-    var exponent = 0
-    if let e = text.firstIndex(where: { $0 == "e" || $0 == "E" }) {
-        mantissa = text[..<e]
-        exponent = Int(text[text.index(after: e)...]) ?? 0
-    }
-    var digits = ""
-    var pointIndex: Int?
-    for character in mantissa {
-        if character == "." {
-            pointIndex = digits.count
-        } else {
-            digits.append(character)
-        }
-    }
-    var decimalPoint = (pointIndex ?? digits.count) + exponent
-    while digits.first == "0" {
-        digits.removeFirst()
-        decimalPoint -= 1
-    }
-    while digits.last == "0" { digits.removeLast() }
-    return (digits, decimalPoint)
-}
 
 /// GoFloat holds Go's float64 helpers whose edge cases differ from Swift's standard library.
 enum GoFloat {

@@ -32,39 +32,7 @@ enum GoSyntax {
     // MARK: Numbers
 
     /// formatFloat is Go's `%v` of a float64: shortest digits, exponent form below 1e-4 and from 1e6.
-    static func formatFloat(_ value: Double) -> String {
-        if value.isNaN { return "NaN" }
-        if value.isInfinite { return value < 0 ? "-Inf" : "+Inf" }
-        let sign = value.sign == .minus ? "-" : ""
-        if value == 0 { return sign + "0" }
-        // Swift's description also uses the shortest round-trip digits; only the layout differs.
-        let text = "\(value.magnitude)"
-        let parts = text.split(separator: "e", maxSplits: 1)
-        let exponent = parts.count == 2 ? Int(parts[1])! : 0
-        let mantissa = parts[0]
-        let pointIndex = mantissa.firstIndex(of: ".").map { mantissa.distance(from: mantissa.startIndex, to: $0) }
-        var digits = Array(mantissa.filter { $0 != "." })
-        var decimalPoint = (pointIndex ?? mantissa.count) + exponent
-        while digits.first == "0" {
-            digits.removeFirst()
-            decimalPoint -= 1
-        }
-        while digits.last == "0" { digits.removeLast() }
-        let exp10 = decimalPoint - 1
-        if exp10 < -4 || exp10 >= 6 {
-            var out = sign + String(digits[0])
-            if digits.count > 1 { out += "." + String(digits[1...]) }
-            let magnitude = abs(exp10)
-            return out + (exp10 < 0 ? "e-" : "e+") + (magnitude < 10 ? "0" : "") + String(magnitude)
-        }
-        if decimalPoint <= 0 {
-            return sign + "0." + String(repeating: "0", count: -decimalPoint) + String(digits)
-        }
-        if decimalPoint >= digits.count {
-            return sign + String(digits) + String(repeating: "0", count: decimalPoint - digits.count)
-        }
-        return sign + String(digits[..<decimalPoint]) + "." + String(digits[decimalPoint...])
-    }
+    static func formatFloat(_ value: Double) -> String { GoFloatFormat.shortest(value, format: "g") }
 
     /// parseNumber converts a NUMBER token as Prometheus does: `strconv.ParseInt(s, 0, 64)`
     /// (so `0x1f` is hex and `010` is octal), falling back to `strconv.ParseFloat`.

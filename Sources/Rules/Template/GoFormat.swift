@@ -1,4 +1,5 @@
 import Foundation
+import Model
 
 /// GoFormat reproduces the parts of Go's `fmt` and `strconv` that alert templates reach: `printf` verbs, the
 /// default `%v` layout of each value, and Go string quoting.
@@ -317,33 +318,6 @@ enum GoFormat {
     /// Go's `%v` of a float64: the shortest digits that round-trip, in exponent form when the exponent is below
     /// -4 or at least 6 (Go's cut-off for shortest `%g`, unlike C's).
     static func shortest(_ value: Double, uppercase: Bool = false) -> String {
-        if value == 0 { return value.sign == .minus ? "-0" : "0" }
-        let sign = value < 0 ? "-" : ""
-        // Swift's description has the same shortest round-trip digits; only the layout differs.
-        let text = "\(value.magnitude)"
-        let parts = text.split(separator: "e", maxSplits: 1)
-        var exponent = parts.count == 2 ? Int(parts[1])! : 0
-        let mantissa = parts[0]
-        var digits = mantissa.replacingOccurrences(of: ".", with: "")
-        let pointIndex = mantissa.firstIndex(of: ".").map { mantissa.distance(from: mantissa.startIndex, to: $0) } ?? mantissa.count
-        // Normalise to d.ddd × 10^exponent.
-        let leadingZeros = digits.prefix { $0 == "0" }.count
-        digits.removeFirst(leadingZeros)
-        exponent += pointIndex - 1 - leadingZeros
-        while digits.hasSuffix("0") && digits.count > 1 { digits.removeLast() }
-        if exponent < -4 || exponent >= 6 {
-            var out = String(digits.prefix(1))
-            if digits.count > 1 { out += "." + digits.dropFirst() }
-            let e = abs(exponent) < 10 ? "0\(abs(exponent))" : "\(abs(exponent))"
-            return sign + out + (uppercase ? "E" : "e") + (exponent < 0 ? "-" : "+") + e
-        }
-        if exponent < 0 {
-            return sign + "0." + String(repeating: "0", count: -exponent - 1) + digits
-        }
-        if digits.count <= exponent + 1 {
-            return sign + digits + String(repeating: "0", count: exponent + 1 - digits.count)
-        }
-        let integer = digits.prefix(exponent + 1)
-        return sign + integer + "." + digits.dropFirst(exponent + 1)
+        GoFloatFormat.shortest(value, format: uppercase ? "G" : "g")
     }
 }

@@ -287,36 +287,7 @@ public struct RuleTestRunner: Sendable {
     }
 
     /// goExponent formats a value as Go's `strconv.FormatFloat(v, 'E', -1, 64)`: `1.5E+00`, `-2E-07`.
-    static func goExponent(_ value: Double) -> String {
-        if value.isNaN { return "NaN" }
-        if value.isInfinite { return value < 0 ? "-Inf" : "+Inf" }
-        let sign = value.sign == .minus ? "-" : ""
-        let magnitude = Swift.abs(value)
-        if magnitude == 0 { return sign + "0E+00" }
-        // Swift prints the shortest round-tripping digits; recover them and the decimal exponent.
-        let text = "\(magnitude)"
-        var mantissa = text
-        var exponent = 0
-        if let e = text.firstIndex(where: { $0 == "e" || $0 == "E" }) {
-            mantissa = String(text[..<e])
-            exponent = Int(text[text.index(after: e)...].replacingOccurrences(of: "+", with: "")) ?? 0
-        }
-        let parts = mantissa.split(separator: ".", omittingEmptySubsequences: false)
-        let integer = String(parts[0])
-        let fraction = parts.count > 1 ? String(parts[1]) : ""
-        var digits = integer + fraction
-        exponent += integer.count - 1
-        while digits.hasPrefix("0") {
-            digits.removeFirst()
-            exponent -= 1
-        }
-        while digits.count > 1 && digits.hasSuffix("0") { digits.removeLast() }
-        let first = String(digits.prefix(1))
-        let rest = String(digits.dropFirst())
-        let exponentText = String(Swift.abs(exponent))
-        return sign + first + (rest.isEmpty ? "" : "." + rest) + "E" + (exponent < 0 ? "-" : "+")
-            + (exponentText.count < 2 ? "0" + exponentText : exponentText)
-    }
+    static func goExponent(_ value: Double) -> String { GoFloatFormat.shortest(value, format: "E") }
 
     /// goDuration prints milliseconds as Go's `time.Duration.String()`: `0s`, `500ms`, `1m30s`, `1h0m0s`.
     static func goDuration(_ milliseconds: Int64) -> String {

@@ -1,5 +1,6 @@
 // Command record runs every case of cases.json through Go's regexp package, used the way Prometheus 2.42 uses it,
-// and every quote input through strconv's quoting, and prints the answers as JSON. Its output is committed as recorded.json and read by GoRegexTests.
+// every quote input through strconv's quoting and every float through strconv.FormatFloat, and prints the answers
+// as JSON. Its output is committed as recorded.json and read by GoRegexTests.
 //
 // Run with the Go that built Debian's prometheus 2.42 (go1.19): go run record.go < cases.json > recorded.json
 package main
@@ -8,6 +9,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"regexp"
 	"runtime"
@@ -68,10 +70,22 @@ type quoteResult struct {
 	QuoteRune  string `json:"quoteRune"`
 }
 
+// floatResult is strconv.FormatFloat(v, fmt, -1, 64) of one value for each shortest format.
+type floatResult struct {
+	Bits string `json:"bits"`
+	E    string `json:"e"`
+	UE   string `json:"E"`
+	F    string `json:"f"`
+	G    string `json:"g"`
+	UG   string `json:"G"`
+	V    string `json:"v"`
+}
+
 func main() {
 	var input struct {
 		Cases  []caseInput `json:"cases"`
 		Quotes []string    `json:"quotes"`
+		Floats []string    `json:"floats"`
 	}
 	if err := json.NewDecoder(os.Stdin).Decode(&input); err != nil {
 		panic(err)
@@ -111,9 +125,19 @@ func main() {
 		quotes = append(quotes, quoteResult{Text: text, Quote: strconv.Quote(text), QuoteASCII: strconv.QuoteToASCII(text),
 			Quote3: fmt.Sprintf("%.3q", text), QuoteRune: strconv.QuoteRune(runes[len(runes)-1])})
 	}
+	floats := []floatResult{}
+	for _, text := range input.Floats {
+		v, err := strconv.ParseFloat(text, 64)
+		if err != nil {
+			panic(err)
+		}
+		format := func(f byte) string { return strconv.FormatFloat(v, f, -1, 64) }
+		floats = append(floats, floatResult{Bits: fmt.Sprintf("%016x", math.Float64bits(v)), E: format('e'), UE: format('E'),
+			F: format('f'), G: format('g'), UG: format('G'), V: fmt.Sprintf("%v", v)})
+	}
 	encoder := json.NewEncoder(os.Stdout)
 	encoder.SetIndent("", " ")
-	if err := encoder.Encode(map[string]interface{}{"goVersion": runtime.Version(), "cases": results, "quotes": quotes}); err != nil {
+	if err := encoder.Encode(map[string]interface{}{"goVersion": runtime.Version(), "cases": results, "quotes": quotes, "floats": floats}); err != nil {
 		panic(err)
 	}
 }
