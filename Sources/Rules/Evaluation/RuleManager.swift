@@ -41,7 +41,10 @@ public actor RuleManager: Service {
     }
 
     /// Replaces the rule groups; groups and rules that did not change keep their alert state.
-    public func load(_ files: [LoadedRuleFile], options newOptions: Options? = nil) throws(TemplateError) {
+    ///
+    /// The series of groups that are gone get staleness markers now, so queries stop seeing them at once rather
+    /// than after the lookback delta.
+    public func load(_ files: [LoadedRuleFile], options newOptions: Options? = nil) async throws(TemplateError) {
         if let newOptions { options = newOptions }
         var newGroups: [String: RuleGroup] = [:]
         var newOrder: [String] = []
@@ -53,9 +56,11 @@ public actor RuleManager: Service {
                 newOrder.append(group.key)
             }
         }
-        for key in groups.keys where newGroups[key] == nil {
+        var removedSeries = Set<Labels>()
+        for (key, group) in groups where newGroups[key] == nil {
             tasks[key]?.cancel()
             tasks[key] = nil
+            removedSeries.formUnion(group.seriesInPreviousEvaluation)
         }
         let changed = newOrder.filter { key in groups[key].map { $0.interval != newGroups[key]!.interval } ?? true }
         groups = newGroups
@@ -65,6 +70,12 @@ public actor RuleManager: Service {
                 tasks[key]?.cancel()
                 startGroup(key)
             }
+        }
+        if !removedSeries.isEmpty {
+            var stale = AppendBatch()
+            let now = RuleManager.now()
+            for labels in removedSeries { stale.append(labels: labels, t: now, v: StaleNaN.value) }
+            _ = try? await store.commit(stale)
         }
     }
 
@@ -124,14 +135,6 @@ public actor RuleManager: Service {
             for sample in samples { batch.append(labels: sample.labels, t: t, v: sample.value) }
             _ = try? await store.commit(batch)
         }
-        // Series a rule produced last time but not now end with a staleness marker, as Prometheus writes them.
-        let current = Set(evaluation.samples.map(\.labels))
-        var stale = AppendBatch()
-        for labels in lastProduced[key, default: []] where !current.contains(labels) {
-            stale.append(labels: labels, t: time, v: StaleNaN.value)
-        }
-        if !stale.isEmpty { _ = try? await store.commit(stale) }
-        lastProduced[key] = current
         // After a rule's first evaluation its alerts exist; their `for` state comes back from storage now.
         if group.rules.contains(where: { $0.isAlerting && !$0.restored }) { await restoreForState(&group, at: time) }
         for (rule, transition) in evaluation.transitions {
@@ -144,8 +147,6 @@ public actor RuleManager: Service {
             await notify(evaluation.alertsToSend.map { OutgoingAlert($0.alert, expr: $0.expr, externalURL: externalURL) })
         }
     }
-
-    private var lastProduced: [String: Set<Labels>] = [:]
 
     /// Restores `activeAt` of pending and firing alerts from `ALERTS_FOR_STATE` after a restart.
     private func restoreForState(_ group: inout RuleGroup, at time: Timestamp) async {
