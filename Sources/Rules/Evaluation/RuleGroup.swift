@@ -33,9 +33,14 @@ public struct RuntimeRule: Sendable {
     /// The series this rule wrote at its last successful evaluation: those it stops writing get a staleness marker.
     var seriesInPreviousEvaluation: Set<Labels> = []
 
+    /// The expression the rule queries: Prometheus evaluates a rule's printed expression, whose selectors list
+    /// their matchers sorted, and that order shows in the labels `absent` reports.
+    let queryExpr: Expr
+
     public init(spec: RuleSpec, file: String) throws(TemplateError) {
         self.spec = spec
         self.file = file
+        queryExpr = (try? parseExpr(spec.expr.description)) ?? spec.expr
         if case .alerting = spec.kind { expander = try AlertExpander(spec: spec) } else { expander = nil }
     }
 
@@ -114,7 +119,7 @@ public struct RuleGroup: Sendable {
             var rule = rules[index]
             var produced: [(labels: Labels, value: Double)] = []
             do {
-                let result = try await query(rule.spec.expr, time)
+                let result = try await query(rule.queryExpr, time)
                 switch rule.spec.kind {
                 case .recording(let name):
                     var seen = Set<Labels>()
