@@ -27,6 +27,7 @@ public final class VigilMetrics: Sendable {
     private let seen = Mutex<TimeSeriesStore.Totals>(.init())
     private let ruleManager: RuleManager?
     private let groupSeen = Mutex<[String: (evaluations: Int, failures: Int, missed: Int)]>([:])
+    private let ruleStorageErrorsSeen = Mutex(0)
 
     private let notifier: Notifier?
     private let notifierSeen = Mutex<[String: Int]>([:])
@@ -128,6 +129,13 @@ public final class VigilMetrics: Sendable {
     private func renderRuleGroups() async {
         guard let groups = await ruleManager?.snapshot() else { return }
         func descriptor(_ name: String, _ help: String) -> MetricNameDescriptor { .init(metricName: name, unitName: "", helpText: help) }
+        let storageErrors = await ruleManager?.storageErrors ?? 0
+        let storageErrorCounter = registry.makeCounter(descriptor: descriptor(
+            "vigil_rule_storage_errors_total", "Rule results, staleness markers and for-state reads that storage refused."))
+        ruleStorageErrorsSeen.withLock { seen in
+            if storageErrors > seen { storageErrorCounter.increment(by: Int64(storageErrors - seen)) }
+            seen = max(seen, storageErrors)
+        }
         for group in groups {
             let labels = [("rule_group", group.file + ";" + group.name)]
             registry.makeGauge(descriptor: descriptor("vigil_rule_group_last_duration_seconds", "Duration of the last rule group evaluation."), labels: labels)

@@ -150,8 +150,10 @@ extension Evaluator {
         return out
     }
 
-    /// absentLabels are the labels `absent` reports: the selector's equality matchers, unless a
-    /// label is matched more than once or by another matcher type.
+    /// absentLabels are the labels `absent` reports: each label with exactly one equality matcher and no
+    /// other matcher for it after that one.
+    ///
+    /// Order matters as in Prometheus 2.42: `{a!~"x", a="y"}` reports `a="y"`, `{a="y", a!~"x"}` does not.
     func absentLabels(_ node: Node) -> Labels {
         let matchers: [Matcher]
         switch node {
@@ -160,15 +162,15 @@ extension Evaluator {
         default: return Labels()
         }
         var values: [String: String] = [:]
-        var ambiguous = Set<String>()
-        for matcher in matchers where matcher.name != Labels.metricName {
-            if matcher.type == .equal && values[matcher.name] == nil {
+        var removed = Set<String>()
+        for matcher in matchers where matcher.name != Labels.metricName && !removed.contains(matcher.name) {
+            if values[matcher.name] != nil {
+                values[matcher.name] = nil
+                removed.insert(matcher.name)
+            } else if matcher.type == .equal {
                 values[matcher.name] = matcher.value
-            } else {
-                ambiguous.insert(matcher.name)
             }
         }
-        for name in ambiguous { values[name] = nil }
         return Labels(values)
     }
 

@@ -30,10 +30,17 @@ public struct RuntimeRule: Sendable {
     public internal(set) var health = RuleHealth()
     /// Whether `for` state was restored after a start; `ALERTS` is written only from then on, as Prometheus does.
     var restored = false
+    /// The series this rule wrote at its last successful evaluation: those it stops writing get a staleness marker.
+    var seriesInPreviousEvaluation: Set<Labels> = []
+
+    /// The expression the rule queries: Prometheus evaluates a rule's printed expression, whose selectors list
+    /// their matchers sorted, and that order shows in the labels `absent` reports.
+    let queryExpr: Expr
 
     public init(spec: RuleSpec, file: String) throws(TemplateError) {
         self.spec = spec
         self.file = file
+        queryExpr = (try? parseExpr(spec.expr.description)) ?? spec.expr
         if case .alerting = spec.kind { expander = try AlertExpander(spec: spec) } else { expander = nil }
     }
 
@@ -47,6 +54,11 @@ public struct RuntimeRule: Sendable {
 
     /// A rule keeps its alert state across a reload only when nothing about it changed.
     func sameDefinition(as other: RuntimeRule) -> Bool { spec == other.spec }
+
+    /// Whether two rules identify their output alike (name and labels), which is how a reload pairs old and new rules.
+    func writesSameSeries(as other: RuntimeRule) -> Bool {
+        name == other.name && isAlerting == other.isAlerting && spec.labels == other.spec.labels
+    }
 }
 
 /// One rule group with its rules' state, evaluated in order at each interval slot.
@@ -67,6 +79,8 @@ public struct RuleGroup: Sendable {
     /// a first evaluation's not-yet-restored `activeAt` must never be what the next restart reads back.
     /// Offline evaluation (rule tests, backtests) has nothing to restore and writes from the start.
     public var writesAlertSeriesBeforeRestore = true
+    /// Series of rules that a reload removed, marked stale at the next evaluation unless a rule writes them again.
+    var staleSeries: Set<Labels> = []
 
     public init(spec: RuleGroupSpec, file: String, defaultInterval: Int64) throws(TemplateError) {
         name = spec.name
@@ -81,6 +95,11 @@ public struct RuleGroup: Sendable {
     /// Identifies a group across reloads: Prometheus keys groups by file and name.
     public var key: String { file + ";" + name }
 
+    /// Every series the group's rules wrote at their last evaluation, to mark stale when a reload removes the group.
+    var seriesInPreviousEvaluation: Set<Labels> {
+        rules.reduce(into: staleSeries) { $0.formUnion($1.seriesInPreviousEvaluation) }
+    }
+
     /// What one evaluation produced: samples to store and alerts to send.
     public struct Evaluation: Sendable {
         public var samples: [(labels: Labels, value: Double)] = []
@@ -90,8 +109,10 @@ public struct RuleGroup: Sendable {
 
     /// Evaluates every rule at `time`, feeding each rule's results to the next through `store` as Prometheus does.
     ///
-    /// Recording results are appended to `appendNow` before the next rule runs, so a rule may use an
-    /// earlier rule's output in the same evaluation.
+    /// Each rule's results are appended to `appendNow` before the next rule runs, so a rule may use an earlier
+    /// rule's output in the same evaluation. With them go staleness markers for the series the rule wrote last
+    /// time but not now, so later rules at the same timestamp no longer see those series through the lookback.
+    /// A rule that fails writes nothing and keeps its previous series, as in Prometheus.
     public mutating func evaluate(
         at time: Timestamp, query: QueryFunc, externalLabels: Labels = Labels(), externalURL: String = "",
         resendDelay: Int64 = 60_000, appendNow: @Sendable ([(labels: Labels, value: Double)], Timestamp) async -> Void
@@ -104,7 +125,7 @@ public struct RuleGroup: Sendable {
             var rule = rules[index]
             var produced: [(labels: Labels, value: Double)] = []
             do {
-                let result = try await query(rule.spec.expr, time)
+                let result = try await query(rule.queryExpr, time)
                 switch rule.spec.kind {
                 case .recording(let name):
                     var seen = Set<Labels>()
@@ -120,7 +141,8 @@ public struct RuleGroup: Sendable {
                         throw RuleEvaluationError("exceeded limit of \(limit) with \(produced.count) series")
                     }
                 case .alerting(let name):
-                    let elements = try rule.expander!.elements(for: result, externalLabels: externalLabels, externalURL: externalURL)
+                    let elements = try await rule.expander!.elements(
+                        for: result, externalLabels: externalLabels, externalURL: externalURL, at: time, query: query)
                     let transitions = rule.alertState.step(active: elements, at: time, for: rule.spec.holdDuration, keepFiringFor: rule.spec.keepFiringFor)
                     if limit > 0 { try rule.alertState.enforceLimit(limit) }
                     evaluation.transitions += transitions.map { (name, $0) }
@@ -139,12 +161,27 @@ public struct RuleGroup: Sendable {
                 rule.health.status = .err
                 rule.health.lastError = "\(error)"
                 groupFailed = true
+                produced = []
             }
             rule.health.lastEvaluation = time
             rule.health.evaluationSeconds = Date().timeIntervalSince(ruleStarted)
+            var written = produced
+            if rule.health.status == .ok {
+                let current = Set(produced.map(\.labels))
+                for labels in rule.seriesInPreviousEvaluation where !current.contains(labels) {
+                    written.append((labels, StaleNaN.value))
+                }
+                rule.seriesInPreviousEvaluation = current
+            }
             rules[index] = rule
-            if !produced.isEmpty { await appendNow(produced, time) }
+            if !written.isEmpty { await appendNow(written, time) }
             evaluation.samples += produced
+        }
+        if !staleSeries.isEmpty {
+            let current = Set(evaluation.samples.map(\.labels))
+            let gone = staleSeries.filter { !current.contains($0) }.map { (labels: $0, value: StaleNaN.value) }
+            if !gone.isEmpty { await appendNow(gone, time) }
+            staleSeries = []
         }
         evaluations += 1
         if groupFailed { failures += 1 }
@@ -154,13 +191,26 @@ public struct RuleGroup: Sendable {
     }
 
     /// Carries alert state over from the group this one replaces, for rules whose definition did not change.
+    ///
+    /// A rule with the same name and labels takes over the series its predecessor wrote, even if its expression
+    /// changed, so it marks stale what it no longer writes; series of old rules nobody took over are marked stale
+    /// at the next evaluation.
     public mutating func inheritState(from old: RuleGroup) {
+        var inherited = Set<Int>()
         for index in rules.indices {
             if let match = old.rules.first(where: { $0.sameDefinition(as: rules[index]) }) {
                 rules[index].alertState = match.alertState
                 rules[index].health = match.health
                 rules[index].restored = match.restored
             }
+            if let oldIndex = old.rules.indices.first(where: { !inherited.contains($0) && old.rules[$0].writesSameSeries(as: rules[index]) }) {
+                inherited.insert(oldIndex)
+                rules[index].seriesInPreviousEvaluation = old.rules[oldIndex].seriesInPreviousEvaluation
+            }
+        }
+        staleSeries = old.staleSeries
+        for index in old.rules.indices where !inherited.contains(index) {
+            staleSeries.formUnion(old.rules[index].seriesInPreviousEvaluation)
         }
         lastEvaluation = old.lastEvaluation
         evaluations = old.evaluations

@@ -41,7 +41,10 @@ public actor RuleManager: Service {
     }
 
     /// Replaces the rule groups; groups and rules that did not change keep their alert state.
-    public func load(_ files: [LoadedRuleFile], options newOptions: Options? = nil) throws(TemplateError) {
+    ///
+    /// The series of groups that are gone get staleness markers now, so queries stop seeing them at once rather
+    /// than after the lookback delta.
+    public func load(_ files: [LoadedRuleFile], options newOptions: Options? = nil) async throws(TemplateError) {
         if let newOptions { options = newOptions }
         var newGroups: [String: RuleGroup] = [:]
         var newOrder: [String] = []
@@ -54,9 +57,13 @@ public actor RuleManager: Service {
                 newOrder.append(group.key)
             }
         }
-        for key in groups.keys where newGroups[key] == nil {
+        loadGeneration += 1
+        for key in newGroups.keys { groupGeneration[key] = loadGeneration }
+        var removedSeries = Set<Labels>()
+        for (key, group) in groups where newGroups[key] == nil {
             tasks[key]?.cancel()
             tasks[key] = nil
+            removedSeries.formUnion(group.seriesInPreviousEvaluation)
         }
         let changed = newOrder.filter { key in groups[key].map { $0.interval != newGroups[key]!.interval } ?? true }
         groups = newGroups
@@ -67,6 +74,24 @@ public actor RuleManager: Service {
                 startGroup(key)
             }
         }
+        if !removedSeries.isEmpty {
+            var stale = AppendBatch()
+            let now = RuleManager.now()
+            for labels in removedSeries { stale.append(labels: labels, t: now, v: StaleNaN.value) }
+            do { _ = try await store.commit(stale) } catch { recordStorageError("storing staleness markers of removed rule groups", error) }
+        }
+    }
+
+    /// Bumped by every load; an evaluation keeps its result only if its group was not reloaded meanwhile.
+    private var loadGeneration = 0
+    private var groupGeneration: [String: Int] = [:]
+
+    /// Rule outputs, staleness markers and `for`-state reads that storage refused, for `vigil_rule_storage_errors_total`.
+    public private(set) var storageErrors = 0
+
+    private func recordStorageError(_ what: String, _ error: any Error) {
+        storageErrors += 1
+        logger.warning("\(what) failed", metadata: ["error": .string("\(error)")])
     }
 
     public func run() async throws {
@@ -116,37 +141,28 @@ public actor RuleManager: Service {
     /// One evaluation of one group at `time`, with its side effects: samples stored, alerts sent.
     func evaluate(_ key: String, at time: Timestamp) async {
         guard var group = groups[key] else { return }
+        let generation = groupGeneration[key]
         let store = self.store
         let evaluation = await group.evaluate(
             at: time, query: query, externalLabels: options.externalLabels, externalURL: options.externalURL,
             resendDelay: options.resendDelay
-        ) { samples, t in
+        ) { [weak self] samples, t in
             var batch = AppendBatch()
             for sample in samples { batch.append(labels: sample.labels, t: t, v: sample.value) }
-            _ = try? await store.commit(batch)
+            do { _ = try await store.commit(batch) } catch { await self?.recordStorageError("storing rule results", error) }
         }
-        // Series a rule produced last time but not now end with a staleness marker, as Prometheus writes them.
-        let current = Set(evaluation.samples.map(\.labels))
-        var stale = AppendBatch()
-        for labels in lastProduced[key, default: []] where !current.contains(labels) {
-            stale.append(labels: labels, t: time, v: StaleNaN.value)
-        }
-        if !stale.isEmpty { _ = try? await store.commit(stale) }
-        lastProduced[key] = current
         // After a rule's first evaluation its alerts exist; their `for` state comes back from storage now.
         if group.rules.contains(where: { $0.isAlerting && !$0.restored }) { await restoreForState(&group, at: time) }
         for (rule, transition) in evaluation.transitions {
             logger.debug("alert state changed", metadata: ["alertname": .string(rule), "transition": .string(transition.description)])
         }
-        // Only the latest group state is kept: a reload during evaluation replaced it, and its state wins.
-        if let current = groups[key], current.evaluations == group.evaluations - 1 { groups[key] = group }
+        // A reload during the evaluation replaced the group: the new rules win, and this result is dropped.
+        if groups[key] != nil, groupGeneration[key] == generation { groups[key] = group }
         if !evaluation.alertsToSend.isEmpty {
             let externalURL = options.externalURL
             await notify(evaluation.alertsToSend.map { OutgoingAlert($0.alert, expr: $0.expr, externalURL: externalURL) })
         }
     }
-
-    private var lastProduced: [String: Set<Labels>] = [:]
 
     /// Restores `activeAt` of pending and firing alerts from `ALERTS_FOR_STATE` after a restart.
     private func restoreForState(_ group: inout RuleGroup, at time: Timestamp) async {
@@ -155,7 +171,13 @@ public actor RuleManager: Service {
             let matchers = (try? [Matcher(.equal, Labels.metricName, AlertingRuleState.alertsForStateMetric),
                                   Matcher(.equal, "alertname", rule.name)]) ?? []
             // Samples written before this evaluation only: the newest one tells when the alert became active.
-            let series = (try? await store.select(matchers, mint: time - options.restoration.outageTolerance, maxt: time - 1)) ?? []
+            let series: [Series]
+            do {
+                series = try await store.select(matchers, mint: time - options.restoration.outageTolerance, maxt: time - 1)
+            } catch {
+                recordStorageError("reading ALERTS_FOR_STATE to restore for state", error)
+                series = []
+            }
             var newest: [Labels: (time: Timestamp, value: Double)] = [:]
             for one in series {
                 if let last = one.samples.last(where: { !StaleNaN.isStale($0.v) }) { newest[one.labels] = (last.t, last.v) }

@@ -1,3 +1,4 @@
+import PromQL
 import TSDB
 
 /// AlertExpander turns an alerting rule's query result into alert elements: final labels, annotations, value.
@@ -39,24 +40,77 @@ public struct AlertExpander: Sendable {
         environment: TemplateEnvironment? = nil
     ) throws(AlertExpansionError) -> [AlertingRuleState.Element] {
         let environment = environment ?? TemplateEnvironment(externalURL: externalURL)
-        var seen: Set<Labels> = []
         var elements: [AlertingRuleState.Element] = []
         for sample in samples {
-            let data = AlertTemplate.data(
-                labels: sample.labels, externalLabels: externalLabels, externalURL: externalURL, value: sample.value)
-            var labels = sample.labels.withoutMetricName
-            for (name, template) in labelTemplates {
-                labels = labels.setting(name, to: template.expand(data, environment: environment))
-            }
-            labels = labels.setting("alertname", to: alertName)
-            var annotations: [Label] = []
-            for (name, template) in annotationTemplates {
-                annotations.append(Label(name, template.expand(data, environment: environment)))
-            }
-            guard seen.insert(labels).inserted else { throw AlertExpansionError.duplicateLabelSet(labels) }
-            elements.append(AlertingRuleState.Element(labels: labels, annotations: Labels(annotations), value: sample.value))
+            elements.append(element(for: sample, externalLabels: externalLabels, externalURL: externalURL, environment: environment))
         }
+        try Self.checkUnique(elements)
         return elements
+    }
+
+    /// The alert elements for one evaluation's result, with the templates' `query` calls answered by `query` at `time`.
+    ///
+    /// Templates expand synchronously, so a query a template asks for is run between expansions: the first
+    /// expansion records what it needs, the answers are fetched through the rule's own query function, and the
+    /// template is expanded again with them. Answers are shared by all alerts of this evaluation, since the same
+    /// query at the same time gives the same result.
+    public func elements(
+        for samples: [(labels: Labels, value: Double)], externalLabels: Labels = Labels(), externalURL: String = "",
+        at time: Timestamp, query: QueryFunc
+    ) async throws(AlertExpansionError) -> [AlertingRuleState.Element] {
+        let answers = TemplateQueryAnswers()
+        let environment = TemplateEnvironment(externalURL: externalURL) { text throws in try answers.answer(text) }
+        var elements: [AlertingRuleState.Element] = []
+        for sample in samples {
+            var element = element(for: sample, externalLabels: externalLabels, externalURL: externalURL, environment: environment)
+            var rounds = 0
+            while case let missing = answers.takeMissing(), !missing.isEmpty, rounds < TemplateQueryAnswers.maxRounds {
+                for text in missing { answers.record(text, await Self.run(text, at: time, query: query)) }
+                element = self.element(for: sample, externalLabels: externalLabels, externalURL: externalURL, environment: environment)
+                rounds += 1
+            }
+            elements.append(element)
+        }
+        try Self.checkUnique(elements)
+        return elements
+    }
+
+    /// Runs one template query as Prometheus's `query` function does: parse, evaluate at the alert's time.
+    private static func run(_ text: String, at time: Timestamp, query: QueryFunc) async -> Result<[TemplateSample], TemplateQueryFailure> {
+        do {
+            let expr = try parseExpr(text)
+            let samples = try await query(expr, time)
+            return .success(samples.map { sample in
+                TemplateSample(labels: Dictionary(sample.labels.map { ($0.name, $0.value) }, uniquingKeysWith: { $1 }), value: sample.value)
+            })
+        } catch {
+            return .failure(TemplateQueryFailure(message: "\(error)"))
+        }
+    }
+
+    /// Expands the label and annotation templates for one series of the result.
+    private func element(
+        for sample: (labels: Labels, value: Double), externalLabels: Labels, externalURL: String, environment: TemplateEnvironment
+    ) -> AlertingRuleState.Element {
+        let data = AlertTemplate.data(
+            labels: sample.labels, externalLabels: externalLabels, externalURL: externalURL, value: sample.value)
+        var labels = sample.labels.withoutMetricName
+        for (name, template) in labelTemplates {
+            labels = labels.setting(name, to: template.expand(data, environment: environment))
+        }
+        labels = labels.setting("alertname", to: alertName)
+        var annotations: [Label] = []
+        for (name, template) in annotationTemplates {
+            annotations.append(Label(name, template.expand(data, environment: environment)))
+        }
+        return AlertingRuleState.Element(labels: labels, annotations: Labels(annotations), value: sample.value)
+    }
+
+    private static func checkUnique(_ elements: [AlertingRuleState.Element]) throws(AlertExpansionError) {
+        var seen: Set<Labels> = []
+        for element in elements {
+            guard seen.insert(element.labels).inserted else { throw AlertExpansionError.duplicateLabelSet(element.labels) }
+        }
     }
 }
 

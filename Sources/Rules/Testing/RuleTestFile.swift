@@ -23,6 +23,7 @@ public struct RuleTestFile: Sendable {
             self.init(ruleFiles: [], evaluationInterval: 60_000, groupEvalOrder: [], tests: [])
             return
         }
+        if let unknown = RuleTestFileFormat.unknownFieldsMessage(in: node) { throw RuleTestFileError(unknown) }
         do {
             let format = try YAMLDecoder().decode(RuleTestFileFormat.self, from: node)
             self.init(

@@ -104,20 +104,14 @@ public struct RuleTestRunner: Sendable {
             _ = try? await store.commit(batch)
         }
         var errors: [FailureText] = []
-        var lastProduced = Array(repeating: Set<Labels>(), count: groups.count)
         let maxTime = group.maxEvalTime
         var time: Int64 = 0
         while time <= maxTime {
             var evaluationErrors: [String] = []
             for index in groups.indices {
-                let evaluation = await groups[index].evaluate(
+                _ = await groups[index].evaluate(
                     at: time, query: query, externalLabels: group.externalLabels, externalURL: group.externalURL,
                     appendNow: append)
-                // Series a group produced last time but not now get a staleness marker, as Prometheus writes them.
-                let current = Set(evaluation.samples.map(\.labels))
-                let gone = lastProduced[index].subtracting(current)
-                if !gone.isEmpty { await append(gone.map { ($0, StaleNaN.value) }, time) }
-                lastProduced[index] = current
                 for rule in groups[index].rules where rule.health.status == .err {
                     evaluationErrors.append("    rule: \(rule.name), time: \(Self.goDuration(time)), err: \(rule.health.lastError)")
                 }
@@ -181,7 +175,7 @@ public struct RuleTestRunner: Sendable {
             var failed = false
             for sample in test.expectedSamples {
                 do {
-                    expected.append((try Self.parseMetric(sample.labels), sample.value))
+                    expected.append((try parseMetric(sample.labels), sample.value))
                 } catch {
                     errors.append(FailureText("\(prefix), err: labels \(quoted(sample.labels)): \(error)"))
                     failed = true
@@ -243,19 +237,6 @@ public struct RuleTestRunner: Sendable {
         case .scalar(_, let v): return [(Labels(), v)]
         default: throw RuleEvaluationError("rule result is not a vector or scalar")
         }
-    }
-
-    /// parseMetric reads a series in metric notation, `name{a="b"}`; the empty string is the empty label set.
-    static func parseMetric(_ text: String) throws -> Labels {
-        if text.trimmingCharacters(in: .whitespaces).isEmpty { return Labels() }
-        let expr = try parseExpr(text)
-        guard case .vectorSelector(let selector) = expr, selector.offset == 0,
-            selector.matchers.allSatisfy({ $0.type == .equal })
-        else { throw RuleEvaluationError("1:1: parse error: not a series description") }
-        var labels: [String: String] = [:]
-        for matcher in selector.matchers { labels[matcher.name] = matcher.value }
-        if let name = selector.name { labels[Labels.metricName] = name }
-        return Labels(labels)
     }
 
     /// compare orders label sets as Prometheus's `labels.Compare` does: pair by pair, then the shorter first.
