@@ -48,6 +48,8 @@ public struct CommitResult: Sendable, Equatable {
     public var outOfOrder = 0
     /// Samples at their series' newest timestamp with a different value.
     public var duplicateTimestamp = 0
+    /// Samples whose series reference the store does not know; they are not stored.
+    public var unknownReferences = 0
 
     public init() {}
 }

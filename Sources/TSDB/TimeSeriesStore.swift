@@ -45,6 +45,8 @@ public actor TimeSeriesStore: Appender, Querier {
         public var commits = 0
         public var commitFailures = 0
         public var chunksDeletedByRetention = 0
+        /// Samples addressed to a series reference the store does not have (a caller's stale cache).
+        public var unknownReferences = 0
 
         public init() {}
     }
@@ -94,6 +96,7 @@ public actor TimeSeriesStore: Appender, Querier {
         totals.commits += 1
         totals.outOfOrder += result.outOfOrder
         totals.duplicateTimestamp += result.duplicateTimestamp
+        totals.unknownReferences += result.unknownReferences
         if let database {
             do {
                 try database.write(newSeries: created, cutChunks: cut, record: record)
@@ -125,7 +128,10 @@ public actor TimeSeriesStore: Appender, Querier {
         _ ref: SeriesRef, _ t: Timestamp, _ v: Double,
         _ result: inout CommitResult, _ record: inout SampleLogRecord, _ cut: inout [(ref: SeriesRef, chunk: XORChunk)]
     ) {
-        guard series[ref] != nil else { return }
+        guard series[ref] != nil else {
+            result.unknownReferences += 1
+            return
+        }
         switch series[ref]!.append(t: t, v: v, chunkSize: Self.samplesPerChunk) {
         case .appended(let cutChunk):
             if let cutChunk { cut.append((ref, cutChunk)) }

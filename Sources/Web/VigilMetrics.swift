@@ -20,6 +20,7 @@ public final class VigilMetrics: Sendable {
     private let bytes: Gauge
     private let appended: Counter
     private let outOfOrder: Counter
+    private let unknownReferences: Counter
     private let duplicates: Counter
     private let commits: Counter
     private let commitFailures: Counter
@@ -46,6 +47,7 @@ public final class VigilMetrics: Sendable {
         bytes = gauge("vigil_tsdb_storage_bytes", "Size of the database file and its write-ahead log in bytes.")
         appended = counter("vigil_tsdb_head_samples_appended_total", "Total samples appended to the store.")
         outOfOrder = counter("vigil_tsdb_out_of_order_samples_total", "Total samples rejected for being older than their series' newest sample.")
+        unknownReferences = counter("vigil_tsdb_unknown_series_reference_samples_total", "Total samples refused because their series reference is unknown to the store.")
         duplicates = counter("vigil_tsdb_duplicate_timestamp_samples_total", "Total samples rejected for repeating a timestamp with another value.")
         commits = counter("vigil_tsdb_commits_total", "Total append transactions.")
         commitFailures = counter("vigil_tsdb_commit_failures_total", "Total append transactions that failed.")
@@ -89,6 +91,7 @@ public final class VigilMetrics: Sendable {
             advance(appended, previous.samplesAppended, totals.samplesAppended)
             advance(outOfOrder, previous.outOfOrder, totals.outOfOrder)
             advance(duplicates, previous.duplicateTimestamp, totals.duplicateTimestamp)
+            advance(unknownReferences, previous.unknownReferences, totals.unknownReferences)
             advance(commits, previous.commits, totals.commits)
             advance(commitFailures, previous.commitFailures, totals.commitFailures)
             advance(retentionDeleted, previous.chunksDeletedByRetention, totals.chunksDeletedByRetention)

@@ -31,3 +31,16 @@ import Testing
         try await reopened.close()
     }
 }
+
+@Suite struct UnknownReferenceTests {
+    @Test func samplesForUnknownReferencesAreCountedNotSilentlyDropped() async throws {
+        let store = TimeSeriesStore()
+        var batch = AppendBatch()
+        batch.append(ref: 9_999, t: 1_000, v: 1)
+        batch.append(labels: counter("known"), t: 1_000, v: 1)
+        let result = try await store.commit(batch)
+        #expect(result.unknownReferences == 1)
+        #expect(result.appended == 1)
+        #expect(await store.totals.unknownReferences == 1)
+    }
+}

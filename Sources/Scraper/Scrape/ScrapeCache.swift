@@ -39,6 +39,13 @@ struct ScrapeCache {
         return vanished
     }
 
+    /// Forgets every cached series reference, for when the store reports references it does not know:
+    /// the next scrape adds the series by labels again and gets fresh references.
+    mutating func forgetReferences() {
+        entries.removeAll(keepingCapacity: true)
+        synthetic.removeAll()
+    }
+
     /// Forgets series not seen for `iterations` scrapes, so a target that churns series cannot grow the cache
     /// forever. It runs every `iterations` scrapes, not every scrape: a full pass costs as much as a scrape.
     mutating func evict(olderThan iterations: UInt64) {

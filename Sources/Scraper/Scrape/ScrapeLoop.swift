@@ -112,6 +112,13 @@ final class ScrapeLoop: @unchecked Sendable {
         var commitError: String?
         do {
             result = try await store.commit(batch)
+            if result.unknownReferences > 0 {
+                // The cache points at series the store no longer has; forget them so the next scrape re-adds them.
+                logger.warning("samples for unknown series references were not stored", metadata: [
+                    "target": .string(target.scrapeURL), "samples": .stringConvertible(result.unknownReferences),
+                ])
+                cache.forgetReferences()
+            }
             let newRefs = result.newRefs
             for (key, ref) in zip(newKeys, newRefs) { cache.entries[key]?.ref = ref }
             for (name, ref) in zip(syntheticOrder.suffix(newRefs.count - newKeys.count), newRefs.dropFirst(newKeys.count)) {
