@@ -34,6 +34,10 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Prometheus's vocabulary shared by every module: durations, label names, globs. Depends on nothing.
+        .target(name: "Model", swiftSettings: swiftSettings),
+        // The prometheus.yml and rule-file YAML layer: positions, anchors, merge keys, unknown-key checks.
+        .target(name: "Config", dependencies: ["Model", "Yams"], swiftSettings: swiftSettings),
         // Storage vocabulary (labels, samples, matchers) and, later, the SQLite store.
         .target(name: "TSDB", dependencies: ["CSQLite"], swiftSettings: swiftSettings),
         // The system SQLite (Debian's libsqlite3-dev), used through its C API.
@@ -41,18 +45,18 @@ let package = Package(
         .target(
             name: "Scraper",
             dependencies: [
-                "TSDB", "Yams",
+                "Config", "Model", "TSDB", "Yams",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
-        .target(name: "PromQL", dependencies: ["TSDB"], swiftSettings: swiftSettings),
+        .target(name: "PromQL", dependencies: ["Model", "TSDB"], swiftSettings: swiftSettings),
         .target(
             name: "Rules",
             dependencies: [
-                "PromQL", "TSDB", "Yams",
+                "Config", "Model", "PromQL", "TSDB", "Yams",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -62,7 +66,7 @@ let package = Package(
         .target(
             name: "Web",
             dependencies: [
-                "Rules", "PromQL", "Scraper", "TSDB",
+                "Model", "Rules", "PromQL", "Scraper", "TSDB",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
@@ -71,7 +75,7 @@ let package = Package(
         .executableTarget(
             name: "vigil",
             dependencies: [
-                "API", "Web", "Rules", "PromQL", "Scraper", "TSDB",
+                "API", "Config", "Model", "Web", "Rules", "PromQL", "Scraper", "TSDB",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -92,13 +96,15 @@ let package = Package(
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "ModelTests", dependencies: ["Model"], swiftSettings: swiftSettings),
+        .testTarget(name: "ConfigTests", dependencies: ["Config", "Yams"], swiftSettings: swiftSettings),
         .testTarget(name: "TSDBTests", dependencies: ["TSDB"], swiftSettings: swiftSettings),
         .testTarget(name: "RulesTests", dependencies: ["Rules", "PromQL", "TSDB"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(name: "PromQLTests", dependencies: ["PromQL", "TSDB"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(
             name: "ScraperTests",
             dependencies: [
-                "Scraper", "TSDB",
+                "Config", "Model", "Rules", "Scraper", "TSDB",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -3,6 +3,7 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import Logging
+import Model
 import PromQL
 import Rules
 import Scraper
@@ -151,9 +152,7 @@ struct Serve: AsyncParsableCommand {
         prediction.store.reload()
 
         let engine = PromQLEngine(querier: store)
-        let notifier = Notifier(alertmanagers: Notifier.alertmanagerURLs(from: configuration.alerting),
-                                timeout: .milliseconds(configuration.alerting.alertmanagers.first?.timeout.milliseconds ?? 10_000),
-                                externalLabels: configuration.global.externalLabels, logger: Logger(label: "vigil.notifier"))
+        let notifier = Notifier.configured(by: configuration, logger: Logger(label: "vigil.notifier"))
         let ruleManager = RuleManager(store: store, query: Self.queryFunc(engine), options: try ruleOptions(configuration),
                                       logger: Logger(label: "vigil.rules")) { alerts in await notifier.enqueue(alerts) }
         let vigilMetrics = VigilMetrics(store: store, ruleManager: ruleManager, notifier: notifier)

@@ -1,4 +1,5 @@
 import Foundation
+import Model
 import PromQL
 
 /// TemplateEnvironment is what template functions may use beyond their arguments.
@@ -243,7 +244,7 @@ enum TemplateFunctions {
     private static func isSeparator(_ scalar: Unicode.Scalar) -> Bool {
         if scalar.isASCII {
             let byte = UInt8(scalar.value)
-            if MetricNames.isWordByte(byte) { return false }
+            if LabelName.isWordByte(byte) { return false }
             return true
         }
         if scalar.properties.isAlphabetic || scalar.properties.numericType != nil { return false }

@@ -1,3 +1,6 @@
+import Config
+import Model
+
 /// RelabelRegex is a relabeling regular expression, matched against whole values as Prometheus anchors it.
 ///
 /// `regex: foo.*` matches "foobar" but not "xfoobar". Patterns are compiled by Swift `Regex`, which accepts the RE2
