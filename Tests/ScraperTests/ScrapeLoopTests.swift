@@ -229,10 +229,11 @@ latency_seconds_count 2
             #expect(names.lastStatus?.lastError
                 == "label_name_length_limit exceeded (metric: m, label name: long_label_name, length: 15, limit: 10)")
             try await names.shutdown()
-            let values = try LoopHarness(port: port) { $0.labelValueLengthLimit = 10 }
+            // 16 bytes: longer than any `instance` value (127.0.0.1:PORT), shorter than the long value.
+            let values = try LoopHarness(port: port) { $0.labelValueLengthLimit = 16 }
             await values.loop.scrapeOnce(at: 1_000_000)
             #expect(values.lastStatus?.lastError
-                == "label_value_length_limit exceeded (metric: n, label name: a, value: \"a much longer value\", length: 19, limit: 10)")
+                == "label_value_length_limit exceeded (metric: n, label name: a, value: \"a much longer value\", length: 19, limit: 16)")
             try await values.shutdown()
         }
     }
