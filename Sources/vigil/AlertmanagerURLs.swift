@@ -10,6 +10,20 @@ extension Notifier {
     /// Alertmanagers whose relabeled labels cannot be posted to (no address, an unsupported scheme) are logged and
     /// left out, as Prometheus leaves them out of its active Alertmanagers.
     static func configured(by configuration: PrometheusConfiguration, logger: Logger) -> Notifier {
+        let (endpoints, relabel) = settings(configuration, logger: logger)
+        return Notifier(
+            endpoints: endpoints, externalLabels: configuration.global.externalLabels, relabel: relabel, logger: logger)
+    }
+
+    /// Applies a reloaded configuration's `alerting` section and external labels.
+    func apply(_ configuration: PrometheusConfiguration, logger: Logger) {
+        let (endpoints, relabel) = Self.settings(configuration, logger: logger)
+        apply(endpoints: endpoints, externalLabels: configuration.global.externalLabels, relabel: relabel)
+    }
+
+    private static func settings(
+        _ configuration: PrometheusConfiguration, logger: Logger
+    ) -> (endpoints: [Endpoint], relabel: AlertRelabeling?) {
         let alerting = configuration.alerting
         let (targets, failures) = alerting.staticAlertmanagers
         for failure in failures {
@@ -18,7 +32,6 @@ extension Notifier {
         let endpoints = targets.map { Endpoint(url: $0.postURL, timeout: $0.timeout.duration) }
         var relabel: AlertRelabeling?
         if !alerting.alertRelabelConfigs.isEmpty { relabel = { @Sendable labels in alerting.relabelAlert(labels) } }
-        return Notifier(
-            endpoints: endpoints, externalLabels: configuration.global.externalLabels, relabel: relabel, logger: logger)
+        return (endpoints, relabel)
     }
 }

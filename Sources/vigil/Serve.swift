@@ -168,7 +168,7 @@ struct Serve: AsyncParsableCommand {
         let serverState = ServerState(flags: flags, storageRetention: retentionTime,
                                       configYAML: (try? String(contentsOf: configURL, encoding: .utf8)) ?? "")
         let reloader = Reloader(configURL: configURL, model: prediction.store, scrapeManager: scrapeManager, ruleManager: ruleManager,
-                                state: serverState, logger: logger) { try ruleOptions($0) }
+                                notifier: notifier, state: serverState, logger: logger) { try ruleOptions($0) }
         let monitoring = MonitoringServer(store: store, scrapeManager: scrapeManager, metrics: vigilMetrics, state: serverState,
                                           version: VigilVersion.current, ruleManager: ruleManager,
                                           logger: Logger(label: "vigil.web")) { await reloader.reload() }
@@ -204,16 +204,19 @@ actor Reloader {
     let model: ModelStore
     let scrapeManager: ScrapeManager
     let ruleManager: RuleManager
+    let notifier: Notifier
     let state: ServerState
     let logger: Logger
     let ruleOptions: @Sendable (PrometheusConfiguration) throws -> RuleManager.Options
 
-    init(configURL: URL, model: ModelStore, scrapeManager: ScrapeManager, ruleManager: RuleManager, state: ServerState, logger: Logger,
+    init(configURL: URL, model: ModelStore, scrapeManager: ScrapeManager, ruleManager: RuleManager, notifier: Notifier,
+         state: ServerState, logger: Logger,
          ruleOptions: @escaping @Sendable (PrometheusConfiguration) throws -> RuleManager.Options) {
         self.configURL = configURL
         self.model = model
         self.scrapeManager = scrapeManager
         self.ruleManager = ruleManager
+        self.notifier = notifier
         self.state = state
         self.logger = logger
         self.ruleOptions = ruleOptions
@@ -229,6 +232,7 @@ actor Reloader {
             let ruleFiles = try loadRuleFiles(configuration.ruleFiles)
             try await ruleManager.load(ruleFiles, options: try ruleOptions(configuration))
             await scrapeManager.apply(configuration)
+            await notifier.apply(configuration, logger: logger)
             await state.recordReload(success: true, yaml: try? String(contentsOf: configURL, encoding: .utf8))
             logger.info("configuration reloaded", metadata: ["config.file": .string(configURL.path)])
         } catch {

@@ -30,10 +30,10 @@ public actor Notifier: Service {
     /// AlertRelabeling rewrites an alert's labels before it is queued (`alert_relabel_configs`); nil drops the alert.
     public typealias AlertRelabeling = @Sendable (Labels) -> Labels?
 
-    public let endpoints: [Endpoint]
+    public private(set) var endpoints: [Endpoint]
     public let queueCapacity: Int
-    public let externalLabels: Labels
-    private let relabel: AlertRelabeling?
+    public private(set) var externalLabels: Labels
+    private var relabel: AlertRelabeling?
     private let logger: Logger
 
     private var queue: [OutgoingAlert] = []
@@ -80,8 +80,19 @@ public actor Notifier: Service {
     /// Whether endpoint URLs are base URLs that get `/api/v2/alerts` appended (the `alertmanagers:` initializer).
     private let postsToBaseURLs: Bool
 
-    /// The Alertmanager URLs as given to the initializer.
-    public nonisolated var alertmanagers: [URL] { endpoints.map(\.url) }
+    /// The Alertmanager URLs as given to the initializer or to the last `apply`.
+    public var alertmanagers: [URL] { endpoints.map(\.url) }
+
+    /// Switches to a reloaded configuration's Alertmanagers, external labels and relabeling, for alerts queued from
+    /// now on. Counters of Alertmanagers that stay are kept; the HTTP client's connect timeout stays as started.
+    public func apply(endpoints: [Endpoint], externalLabels: Labels, relabel: AlertRelabeling?) {
+        var previous: [URL: NotifierStats.AlertmanagerStats] = [:]
+        for stats in perAlertmanager { previous[stats.url] = stats }
+        self.endpoints = endpoints
+        self.externalLabels = externalLabels
+        self.relabel = relabel
+        perAlertmanager = endpoints.map { previous[$0.url] ?? NotifierStats.AlertmanagerStats(url: $0.url) }
+    }
 
     /// The URL alerts are posted to for an Alertmanager base URL.
     public static func postURL(for base: URL) -> String {
