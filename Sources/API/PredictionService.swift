@@ -45,10 +45,11 @@ public struct PredictionService: Sendable {
     }
 
     /// A Hummingbird application serving the API on the configured address.
-    public func makeApplication() -> some ApplicationProtocol {
+    public func makeApplication(onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) -> some ApplicationProtocol {
         Application(
             router: makeRouter(),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "vigil"),
+            onServerRunning: onServerRunning,
             logger: logger
         )
     }
@@ -135,9 +136,10 @@ public struct PredictionService: Sendable {
     /// Checks the media type and enforces the size limit; each failure has its own status.
     private func collectBody(_ request: Request) async throws -> ByteBuffer {
         if let contentType = request.headers[.contentType] {
-            let mediaType = contentType.split(separator: ";", maxSplits: 1)[0].trimmingCharacters(in: .whitespaces).lowercased()
-            guard mediaType == "application/json" || (mediaType.hasPrefix("application/") && mediaType.hasSuffix("+json")) else {
-                throw APIError(.unsupportedMediaType, .unsupportedMediaType, "Content-Type must be application/json, got \(mediaType)")
+            let mediaType = Self.mediaType(of: contentType)
+            guard mediaType == "application/json" else {
+                let shown = mediaType.isEmpty ? "an empty media type" : mediaType
+                throw APIError(.unsupportedMediaType, .unsupportedMediaType, "Content-Type must be application/json, got \(shown)")
             }
         }
         if let declared = request.headers[.contentLength].flatMap(Int.init), declared > configuration.bodySizeLimit {
@@ -149,20 +151,61 @@ public struct PredictionService: Sendable {
             buffer = try await request.collectBody(upTo: configuration.bodySizeLimit)
         } catch is NIOTooManyBytesError {
             throw APIError(.payloadTooLarge, .contentTooLarge, "Request body is larger than the limit of \(configuration.bodySizeLimit) bytes")
+        } catch {
+            // A malformed transfer (a bad chunk size, say) is the client's fault, not ours.
+            throw APIError(.invalidJSON, .badRequest, "Request body could not be read: \(error)")
         }
         return buffer
     }
+
+    /// The media type of a Content-Type value, lower-cased and without parameters; empty when there is none.
+    static func mediaType(of contentType: String) -> String {
+        let type = contentType.split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+        return type.trimmingCharacters(in: .whitespaces).lowercased()
+    }
+
+    /// Deepest nesting a request body may have; a patient is two levels deep, a batch three.
+    ///
+    /// Decoding recurses once per level, so an unbounded depth is a stack overflow waiting for a body.
+    static let maxJSONDepth = 32
 
     /// Parses a body the fast reader did not take; malformed JSON is a 400.
     private func decodeJSON(_ buffer: ByteBuffer, expectingArray: Bool) throws -> JSONValue {
         guard buffer.readableBytes > 0 else {
             throw APIError(.invalidJSON, .badRequest, "Request body is empty; expected JSON")
         }
+        if let problem = buffer.withUnsafeReadableBytes(Self.structuralProblem) {
+            throw APIError(.invalidJSON, .badRequest, "Malformed JSON: \(problem)")
+        }
         do {
             return try JSONValue.decodeBody(Data(buffer.readableBytesView), expectingArray: expectingArray)
         } catch {
             throw APIError(.invalidJSON, .badRequest, "Malformed JSON: \(Self.describeJSONError(error))")
         }
+    }
+
+    /// What makes a body unacceptable before it is decoded: a byte-order mark (JSON text must not
+    /// begin with one, and Python's json refuses it too) or nesting deeper than `maxJSONDepth`.
+    static func structuralProblem(_ bytes: UnsafeRawBufferPointer) -> String? {
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { return "Unexpected UTF-8 BOM: line 1 column 1 (char 0)" }
+        var depth = 0
+        var inString = false
+        var escaped = false
+        for (offset, byte) in bytes.enumerated() {
+            if inString {
+                if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
+                continue
+            }
+            switch byte {
+            case UInt8(ascii: "\""): inString = true
+            case UInt8(ascii: "["), UInt8(ascii: "{"):
+                depth += 1
+                if depth > maxJSONDepth { return "nesting deeper than \(maxJSONDepth) levels at char \(offset)" }
+            case UInt8(ascii: "]"), UInt8(ascii: "}"): depth -= 1
+            default: break
+            }
+        }
+        return nil
     }
 
     static func describeJSONError(_ error: any Error) -> String {

@@ -52,19 +52,21 @@ public struct CommitResult: Sendable, Equatable {
     public init() {}
 }
 
-/// Writes samples: one call, one transaction.
+/// Writes samples: one call, one transaction; and the metadata that describes them.
 public protocol Appender: Sendable {
     func commit(_ batch: AppendBatch) async throws(StorageError) -> CommitResult
+    /// Records HELP/TYPE/UNIT of metrics as a scrape reported them.
+    func setMetadata(_ entries: [String: MetricMetadata]) async throws(StorageError)
 }
 
 /// Reads series by label matchers over a closed time range [mint, maxt] in milliseconds.
 public protocol Querier: Sendable {
     /// Matching series sorted by labels, each with its samples in the range; series without samples there are left out.
     func select(_ matchers: [Matcher], mint: Timestamp, maxt: Timestamp) async throws(StorageError) -> [Series]
-    /// Label names of the series the matchers select (all series when there are none), sorted.
-    func labelNames(matching matchers: [Matcher]) async throws(StorageError) -> [String]
-    /// Values of one label over the series the matchers select, sorted.
-    func labelValues(_ name: String, matching matchers: [Matcher]) async throws(StorageError) -> [String]
+    /// Label names of the series the matchers select (all series when there are none) with samples in [mint, maxt], sorted.
+    func labelNames(matching matchers: [Matcher], mint: Timestamp, maxt: Timestamp) async throws(StorageError) -> [String]
+    /// Values of one label over the series the matchers select with samples in [mint, maxt], sorted.
+    func labelValues(_ name: String, matching matchers: [Matcher], mint: Timestamp, maxt: Timestamp) async throws(StorageError) -> [String]
 }
 
 /// HELP, TYPE and UNIT of a metric, as scraped.

@@ -121,9 +121,14 @@ extension TimeSeriesStore {
         series.mutateAll { memSeries in
             guard memSeries.headDirty else { return }
             heads.append((memSeries.ref, memSeries.head))
-            memSeries.headDirty = false
         }
         try database.checkpoint(heads: heads, maxTime: maxTime)
+        // Only a checkpoint that was written may clear the flags: after a failed one, the next must
+        // write these heads again before the head log that covers them can be dropped.
+        let written = Set(heads.map(\.ref))
+        series.mutateAll { memSeries in
+            if written.contains(memSeries.ref) { memSeries.headDirty = false }
+        }
     }
 
     /// Moves closed chunks of complete two-hour windows into block rows; returns how many moved.
@@ -146,5 +151,10 @@ extension TimeSeriesStore {
         try? database?.database.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         database?.database.close()
         database = nil
+    }
+
+    /// Runs raw SQL on the store's database, for tests that inject failures.
+    func executeForTesting(_ sql: String) throws(StorageError) {
+        try database?.database.execute(sql)
     }
 }

@@ -166,20 +166,26 @@ public actor TimeSeriesStore: Appender, Querier {
         return result.sorted { $0.labels < $1.labels }
     }
 
-    public func labelNames(matching matchers: [Matcher]) -> [String] {
-        if matchers.isEmpty { return postings.byName.keys.sorted() }
+    /// Label names of the series the matchers select that have samples in [mint, maxt].
+    public func labelNames(matching matchers: [Matcher], mint: Timestamp = .min, maxt: Timestamp = .max) -> [String] {
+        let unbounded = mint == .min && maxt == .max
+        if matchers.isEmpty && unbounded { return postings.byName.keys.sorted() }
         var names = Set<String>()
-        for ref in matchingRefs(matchers) {
-            for label in series[ref]?.labels ?? Labels() { names.insert(label.name) }
+        for ref in matchers.isEmpty ? series.refs : matchingRefs(matchers) {
+            guard let s = series[ref], unbounded || (s.lastT >= mint && s.firstT <= maxt) else { continue }
+            for label in s.labels { names.insert(label.name) }
         }
         return names.sorted()
     }
 
-    public func labelValues(_ name: String, matching matchers: [Matcher]) -> [String] {
-        if matchers.isEmpty { return (postings.byName[name] ?? [:]).keys.sorted() }
+    /// Values of label `name` among the series the matchers select that have samples in [mint, maxt].
+    public func labelValues(_ name: String, matching matchers: [Matcher], mint: Timestamp = .min, maxt: Timestamp = .max) -> [String] {
+        let unbounded = mint == .min && maxt == .max
+        if matchers.isEmpty && unbounded { return (postings.byName[name] ?? [:]).keys.sorted() }
         var values = Set<String>()
-        for ref in matchingRefs(matchers) {
-            if let value = series[ref]?.labels[name] { values.insert(value) }
+        for ref in matchers.isEmpty ? series.refs : matchingRefs(matchers) {
+            guard let s = series[ref], unbounded || (s.lastT >= mint && s.firstT <= maxt) else { continue }
+            if let value = s.labels[name] { values.insert(value) }
         }
         return values.sorted()
     }

@@ -52,8 +52,10 @@ public struct MonitoringServer: Sendable {
         return router
     }
 
-    public func makeApplication(host: String, port: Int) -> some ApplicationProtocol {
-        Application(router: makeRouter(), configuration: .init(address: .hostname(host, port: port), serverName: "vigil"), logger: logger)
+    public func makeApplication(host: String, port: Int,
+                                onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) -> some ApplicationProtocol {
+        Application(router: makeRouter(), configuration: .init(address: .hostname(host, port: port), serverName: "vigil"),
+                    onServerRunning: onServerRunning, logger: logger)
     }
 }
 

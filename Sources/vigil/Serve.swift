@@ -133,16 +133,16 @@ struct Serve: AsyncParsableCommand {
             throw ExitCode(1)
         }
 
-        let retentionMillis = try PrometheusDuration(parsing: retentionTime).milliseconds
-        let retentionBytes = try ByteSize(parsing: retentionSize).bytes
-        let store = try await TimeSeriesStore(path: storagePath, options: .init(
-            retentionMillis: retentionMillis > 0 ? retentionMillis : nil,
-            retentionBytes: retentionBytes > 0 ? retentionBytes : nil
-        ))
-        let stats = await store.stats()
-        logger.info("storage opened", metadata: [
-            "storage.path": .string(storagePath), "series": .stringConvertible(stats.series), "samples": .stringConvertible(stats.samples),
-        ])
+        // One server per store, as Prometheus locks its data directory: a second one would interleave
+        // its head log with ours.
+        let lock: StorageLock
+        do {
+            lock = try StorageLock(storagePath: storagePath)
+        } catch {
+            logger.critical("cannot start: \(error)", metadata: ["storage.path": .string(storagePath)])
+            throw ExitCode(1)
+        }
+        defer { lock.release() }
 
         let prediction = PredictionService(
             configuration: APIConfiguration(host: apiAddress.host, port: apiAddress.port, modelPath: URL(fileURLWithPath: modelPath),
@@ -151,50 +151,37 @@ struct Serve: AsyncParsableCommand {
         )
         prediction.store.reload()
 
-        let engine = PromQLEngine(querier: store)
-        let notifier = Notifier.configured(by: configuration, logger: Logger(label: "vigil.notifier"))
-        let ruleManager = RuleManager(store: store, query: Self.queryFunc(engine), options: try ruleOptions(configuration),
-                                      logger: Logger(label: "vigil.rules")) { alerts in await notifier.enqueue(alerts) }
-        let vigilMetrics = VigilMetrics(store: store, ruleManager: ruleManager, notifier: notifier)
-        let scrapeManager = ScrapeManager(configuration: configuration, store: store, logger: Logger(label: "vigil.scrape")) { report in
-            vigilMetrics.record(report)
-        }
-        do {
-            try await ruleManager.load(try loadRuleFiles(configuration.ruleFiles))
-        } catch {
-            logger.critical("cannot load rule files", metadata: ["error": .string("\(error)")])
-            throw ExitCode(1)
-        }
-        let serverState = ServerState(flags: flags, storageRetention: retentionTime,
-                                      configYAML: (try? String(contentsOf: configURL, encoding: .utf8)) ?? "")
-        let reloader = Reloader(configURL: configURL, model: prediction.store, scrapeManager: scrapeManager, ruleManager: ruleManager,
-                                notifier: notifier, state: serverState, logger: logger) { try ruleOptions($0) }
-        let monitoring = MonitoringServer(store: store, scrapeManager: scrapeManager, metrics: vigilMetrics, state: serverState,
-                                          version: VigilVersion.current, ruleManager: ruleManager,
-                                          logger: Logger(label: "vigil.web")) { await reloader.reload() }
-
         logger.info("starting", metadata: [
             "version": .string(VigilVersion.current), "api.listen_address": .string(apiAddress.description),
             "web.listen_address": .string(webAddress.description), "config.file": .string(configFile),
         ])
+        // The prediction API never waits on storage: monitoring starts beside it, opening the store
+        // (and retrying while it cannot be opened) on its own.
+        let supervisor = MonitoringSupervisor(serve: self, configuration: configuration, configURL: configURL,
+                                              prediction: prediction, webAddress: webAddress, logger: logger)
         let group = ServiceGroup(
             configuration: .init(
                 services: [
-                    .init(service: prediction.makeApplication()),
-                    .init(service: monitoring.makeApplication(host: webAddress.host, port: webAddress.port)),
-                    .init(service: scrapeManager),
-                    .init(service: ruleManager),
-                    .init(service: notifier),
-                    .init(service: StorageMaintenance(store: store, logger: logger)),
-                    .init(service: SignalReloadService(reloader: reloader, logger: logger)),
+                    .init(service: prediction.makeApplication { _ in markDescriptorsCloseOnExec() }),
+                    .init(service: supervisor),
+                    .init(service: SignalReloadService(supervisor: supervisor, logger: logger)),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             )
         )
         try await group.run()
-        try await store.close()
         logger.info("stopped")
+    }
+
+    /// Opens the store with the retention flags.
+    func openStore() async throws -> TimeSeriesStore {
+        let retentionMillis = try PrometheusDuration(parsing: retentionTime).milliseconds
+        let retentionBytes = try ByteSize(parsing: retentionSize).bytes
+        return try await TimeSeriesStore(path: storagePath, options: .init(
+            retentionMillis: retentionMillis > 0 ? retentionMillis : nil,
+            retentionBytes: retentionBytes > 0 ? retentionBytes : nil
+        ))
     }
 }
 
@@ -246,14 +233,14 @@ actor Reloader {
 
 /// Reloads on SIGHUP, as Prometheus does.
 struct SignalReloadService: Service {
-    let reloader: Reloader
+    let supervisor: MonitoringSupervisor
     let logger: Logger
 
     func run() async throws {
         let signals = await UnixSignalsSequence(trapping: .sighup)
         for await _ in signals.cancelOnGracefulShutdown() {
             logger.info("SIGHUP received, reloading")
-            _ = await reloader.reload()
+            _ = await supervisor.reload()
         }
     }
 }

@@ -64,15 +64,16 @@ final class ServerProcess {
     let webPort: Int
     let directory: URL
     let logURL: URL
-    var storagePath: String { directory.appendingPathComponent("vigil.db").path }
+    let storagePath: String
     var configPath: String { directory.appendingPathComponent("vigil.yml").path }
 
     init(arguments: [String], environment: [String: String] = [:], scrapeInterval: String = "1s", rules: String? = nil,
-         reuse: ServerProcess? = nil, extraJobs: String = "", extraConfig: String = "") throws {
+         reuse: ServerProcess? = nil, extraJobs: String = "", extraConfig: String = "", storagePathOverride: String? = nil) throws {
         port = try reuse?.port ?? freePort()
         webPort = try reuse?.webPort ?? freePort()
         directory = reuse?.directory ?? FileManager.default.temporaryDirectory.appendingPathComponent("vigil-serve-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        storagePath = storagePathOverride ?? directory.appendingPathComponent("vigil.db").path
         logURL = directory.appendingPathComponent("serve.log")
         FileManager.default.createFile(atPath: logURL.path, contents: nil)
         let config = """
@@ -99,10 +100,14 @@ final class ServerProcess {
     var log: String { (try? String(contentsOf: logURL, encoding: .utf8)) ?? "" }
 
     /// Polls until the server answers, so tests never sleep for a fixed time.
-    func waitUntilListening(timeout: Duration = .seconds(90)) async throws {
+    /// With `monitoring`, also waits for the monitoring listener, which opens once the store has.
+    func waitUntilListening(timeout: Duration = .seconds(90), monitoring: Bool = true) async throws {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
-            if (try? await get("/health")) != nil { return }
+            if (try? await get("/health")) != nil {
+                if !monitoring { return }
+                if (try? await get("/-/healthy", web: true)) != nil { return }
+            }
             guard process.isRunning else { throw CLITestError("server exited early: \(log)") }
             try await Task.sleep(for: .milliseconds(50))
         }

@@ -13,6 +13,15 @@ import Testing
         #expect(json.text == "[1795716734.960,\"\(formatPrometheusValue(value))\"]")
     }
 
+    /// Sample values of vectors and matrices, as Debian's Prometheus 2.42 printed them for `vector(v)`.
+    @Test(arguments: [(1e-7, "1e-07"), (1e21, "1e+21"), (-2.5e-9, "-2.5e-09"), (1.5e300, "1.5e+300"), (1e-6, "0.000001"),
+                      (1e20, "100000000000000000000"), (0.00001, "0.00001"), (5e-324, "5e-324"), (1, "1"), (0, "0")])
+    func samplePointsUseExponentFormAtTheExtremes(value: Double, expected: String) {
+        var json = JSONWriter()
+        json.samplePoint(100_000, value)
+        #expect(json.text == "[100,\"\(expected)\"]")
+    }
+
     @Test func timestampsKeepMillisecondsAndStayWholeWhenRound() {
         var json = JSONWriter()
         json.array { json in

@@ -81,3 +81,81 @@ import Testing
         }
     }
 }
+
+/// Numbers in parameters that do not fit Vigil's millisecond timestamps are Prometheus's 400s, never a trap.
+@Suite struct QueryParameterBoundsTests {
+    @Test(arguments: [
+        ("/api/v1/query?query=1&time=1e300", "invalid parameter \"time\": cannot parse \"1e300\" to a valid timestamp"),
+        ("/api/v1/query?query=1&time=-1e300", "invalid parameter \"time\": cannot parse \"-1e300\" to a valid timestamp"),
+        ("/api/v1/query?query=1&time=NaN", "invalid parameter \"time\": cannot parse \"NaN\" to a valid timestamp"),
+        ("/api/v1/query?query=1&time=Inf", "invalid parameter \"time\": cannot parse \"Inf\" to a valid timestamp"),
+        ("/api/v1/query?query=1&timeout=1e300", "invalid parameter \"timeout\": cannot parse \"1e300\" to a valid duration. It overflows int64"),
+        ("/api/v1/query_range?query=1&start=0&end=100&step=1e300", "invalid parameter \"step\": cannot parse \"1e300\" to a valid duration. It overflows int64"),
+        ("/api/v1/query_range?query=1&start=-9e15&end=9e15&step=1000", "exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)"),
+        ("/api/v1/series?match[]=up&start=1e300", "invalid parameter \"start\": cannot parse \"1e300\" to a valid timestamp"),
+        ("/api/v1/labels?end=-1e300", "invalid parameter \"end\": cannot parse \"-1e300\" to a valid timestamp"),
+    ])
+    func outOfRangeNumbersAreBadData(uri: String, message: String) async throws {
+        let fixture = try MonitoringFixture()
+        try await fixture.run { client, _ in
+            let response = try await client.execute(uri: uri, method: .get)
+            #expect(response.status == .badRequest)
+            let body = try json(response)
+            #expect(body["errorType"] as? String == "bad_data")
+            #expect(body["error"] as? String == message)
+            let healthy = try await client.execute(uri: "/api/v1/query?query=1", method: .get)
+            #expect(healthy.status == .ok)
+        }
+    }
+
+    @Test func theLargestRepresentableTimesAreAccepted() async throws {
+        let fixture = try MonitoringFixture()
+        try await fixture.run { client, _ in
+            for time in ["9223309901257974", "-9223309901257974"] {
+                let response = try await client.execute(uri: "/api/v1/query?query=1&time=\(time)", method: .get)
+                #expect(response.status == .ok, "\(time)")
+            }
+        }
+    }
+
+    @Test func stepFractionsBelowAMillisecondAreTruncated() throws {
+        #expect(try APIParameters(form: "step=15.0009").duration("step") == 15_000)
+        #expect(try APIParameters(form: "step=0.0009").duration("step") == 0)
+    }
+
+    @Test func oversizedPostBodiesAre413() async throws {
+        let fixture = try MonitoringFixture()
+        try await fixture.run { client, _ in
+            let body = "query=" + String(repeating: "a", count: 2 << 20)
+            let response = try await client.execute(uri: "/api/v1/query", method: .post,
+                                                    headers: [.contentType: "application/x-www-form-urlencoded"],
+                                                    body: ByteBuffer(string: body))
+            #expect(response.status == .contentTooLarge)
+            #expect(try json(response)["errorType"] as? String == "bad_data")
+        }
+    }
+}
+
+/// `start` and `end` restrict the label APIs to series with samples in the window, as in Prometheus.
+@Suite struct LabelWindowTests {
+    @Test func labelNamesAndValuesHonourTheWindow() async throws {
+        let fixture = try MonitoringFixture()
+        try await fixture.load()
+        try await fixture.run { client, _ in
+            let before = Double(fixture.base) / 1000 - 3600
+            let during = Double(fixture.base) / 1000 + 60
+            var answers: [[String]] = []
+            for uri in ["/api/v1/labels?start=\(before - 60)&end=\(before)", "/api/v1/labels?start=\(during)&end=\(during + 1)",
+                        "/api/v1/label/job/values?start=\(before - 60)&end=\(before)", "/api/v1/label/job/values?match[]=up&start=\(during)",
+                        "/api/v1/label/job/values?match[]=up&end=\(before)"] {
+                let response = try await client.execute(uri: uri, method: .get)
+                answers.append(try #require(try json(response)["data"] as? [String]))
+            }
+            #expect(answers[0] == [])
+            #expect(answers[1].contains("code"))
+            #expect(answers[2] == [])
+            #expect(answers[3] == ["api", "vigil"])
+            #expect(answers[4] == [])
+        }
+    }
+}

@@ -112,7 +112,7 @@ public struct PromQLEngine: Sendable {
                 throw QueryError.execution("range query evaluated to \(other.typeName)")
             }
             evaluator.limits.endStep()
-            t += step
+            t &+= step  // wraps only after the last step, when end is near the end of time
         }
         output.sort { $0.labels < $1.labels }
         return .matrix(output)

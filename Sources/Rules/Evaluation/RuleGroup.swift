@@ -61,6 +61,12 @@ public struct RuleGroup: Sendable {
     public internal(set) var evaluations = 0
     public internal(set) var failures = 0
     public internal(set) var missedIterations = 0
+    /// Whether alerting rules write `ALERTS` and `ALERTS_FOR_STATE` before their `for` state is restored.
+    ///
+    /// A server restores state after a start and writes neither series until then, as Prometheus does:
+    /// a first evaluation's not-yet-restored `activeAt` must never be what the next restart reads back.
+    /// Offline evaluation (rule tests, backtests) has nothing to restore and writes from the start.
+    public var writesAlertSeriesBeforeRestore = true
 
     public init(spec: RuleGroupSpec, file: String, defaultInterval: Int64) throws(TemplateError) {
         name = spec.name
@@ -119,8 +125,10 @@ public struct RuleGroup: Sendable {
                     if limit > 0 { try rule.alertState.enforceLimit(limit) }
                     evaluation.transitions += transitions.map { (name, $0) }
                     let ruleLabels = Labels(rule.spec.labels)
-                    produced += rule.alertState.alertsSamples(alertName: name, ruleLabels: ruleLabels)
-                    produced += rule.alertState.alertsForStateSamples(alertName: name, ruleLabels: ruleLabels)
+                    if rule.restored || writesAlertSeriesBeforeRestore {
+                        produced += rule.alertState.alertsSamples(alertName: name, ruleLabels: ruleLabels)
+                        produced += rule.alertState.alertsForStateSamples(alertName: name, ruleLabels: ruleLabels)
+                    }
                     let exprText = rule.spec.expr.description
                     evaluation.alertsToSend += rule.alertState.alertsToSend(at: time, resendDelay: resendDelay, interval: interval)
                         .map { (name, exprText, $0) }

@@ -48,6 +48,7 @@ public actor RuleManager: Service {
         for file in files {
             for spec in file.ruleFile.groups {
                 var group = try RuleGroup(spec: spec, file: file.path, defaultInterval: options.defaultInterval)
+                group.writesAlertSeriesBeforeRestore = false
                 if let old = groups[group.key] { group.inheritState(from: old) }
                 newGroups[group.key] = group
                 newOrder.append(group.key)

@@ -44,7 +44,11 @@ public struct ForStateRestoration: Sendable, Hashable {
         guard sampleTime >= now - outageTolerance, sampleTime <= now else { return nil }
         guard !StaleNaN.isStale(sampleValue), sampleValue.isFinite else { return nil }
         let downAt = floorToSecond(sampleTime)
-        let restoredActiveAt = Int64(sampleValue.rounded(.towardZero)) * 1000
+        // The value is a Unix time in seconds that anything writing the series may have set: out of
+        // range, it restores nothing rather than trapping.
+        guard let seconds = Int64(exactly: sampleValue.rounded(.towardZero)),
+              case let (restoredActiveAt, overflow) = seconds.multipliedReportingOverflow(by: 1000), !overflow,
+              restoredActiveAt >= 0, restoredActiveAt <= now else { return nil }
         let remaining = holdDuration - (downAt - restoredActiveAt)
         if remaining <= 0 { return restoredActiveAt }
         if remaining < gracePeriod { return now + gracePeriod - holdDuration }

@@ -76,6 +76,9 @@ final class ScrapeLoop: @unchecked Sendable {
                                                bodySizeLimit: target.config.bodySizeLimit.bytes)
             outcome = .success(try parse(body, at: t))
         } catch {
+            // A scrape cut short by shutdown says nothing about the target: storing `up = 0`
+            // would fire APIDown after every restart.
+            if Task.isCancelled { return }
             outcome = .failure(error)
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
@@ -90,8 +93,14 @@ final class ScrapeLoop: @unchecked Sendable {
             scraped = parsed.samplesScraped
             postRelabel = parsed.samplesPostRelabel
             added = parsed.newKeys.count
-            if !parsed.metadata.isEmpty, let metadataStore = store as? TimeSeriesStore {
-                try? await metadataStore.setMetadata(parsed.metadata)
+            if !parsed.metadata.isEmpty {
+                do {
+                    try await store.setMetadata(parsed.metadata)
+                } catch {
+                    logger.warning("storing metric metadata failed", metadata: [
+                        "target": .string(target.scrapeURL), "error": .string("\(error)"),
+                    ])
+                }
             }
         case .failure:
             break
@@ -111,6 +120,9 @@ final class ScrapeLoop: @unchecked Sendable {
             if outcome.isSuccess { cache.lastStoredIteration = cache.iteration }
         } catch {
             commitError = "storing the scrape failed: \(error)"
+            logger.warning("storing the scrape failed; nothing of it was stored", metadata: [
+                "target": .string(target.scrapeURL), "error": .string("\(error)"),
+            ])
         }
         cache.evict(olderThan: 10)
 

@@ -24,30 +24,40 @@ struct TargetFetcher: Sendable {
     static let acceptHeader = "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1"
     static let userAgent = "Vigil/0.1"
 
-    /// One GET with the scrape timeout; a body past `bodySizeLimit` bytes (after gunzip) fails the scrape.
+    /// The most a body may hold when the scrape config sets no `body_size_limit`, decompressed.
+    ///
+    /// Prometheus sets no default limit; without one, a target streaming forever or a gzip bomb
+    /// would grow memory until the process dies. No real exposition comes near this size.
+    static let defaultBodySizeLimit = 256 << 20
+
+    /// One GET bounded by the scrape timeout from the first byte sent to the body's last; a body past
+    /// `bodySizeLimit` bytes (after gunzip) fails the scrape.
     func fetch(url: String, timeoutMillis: Int64, bodySizeLimit: Int64) async throws(ScrapeError) -> ScrapeBody {
         var request = HTTPClientRequest(url: url)
         request.headers.add(name: "Accept", value: Self.acceptHeader)
         request.headers.add(name: "Accept-Encoding", value: "gzip")
         request.headers.add(name: "User-Agent", value: Self.userAgent)
         request.headers.add(name: "X-Prometheus-Scrape-Timeout-Seconds", value: String(format: "%g", Double(timeoutMillis) / 1000))
-        let limit = bodySizeLimit > 0 ? Int(bodySizeLimit) : Int.max
+        let limit = bodySizeLimit > 0 ? Int(clamping: bodySizeLimit) : Self.defaultBodySizeLimit
+        let timeoutMillis = max(timeoutMillis, 1)
+        let client = self.client
+        let prepared = request
         do {
-            let response = try await client.execute(request, timeout: .milliseconds(timeoutMillis))
-            guard response.status == .ok else {
-                throw ScrapeError("server returned HTTP status \(response.status.code) \(response.status.reasonPhrase)")
+            return try await withThrowingTaskGroup(of: ScrapeBody?.self) { group in
+                group.addTask {
+                    try await Self.get(prepared, client: client, timeoutMillis: timeoutMillis, limit: limit)
+                }
+                group.addTask {
+                    // The response head has its own deadline in the client; this one covers the body too.
+                    try await Task.sleep(for: .milliseconds(timeoutMillis))
+                    return nil
+                }
+                defer { group.cancelAll() }
+                guard let first = try await group.next(), let body = first else {
+                    throw ScrapeError("context deadline exceeded")
+                }
+                return body
             }
-            if let declared = response.headers.first(name: "Content-Length").flatMap(Int.init), declared > limit,
-               response.headers.first(name: "Content-Encoding") == nil {
-                throw ScrapeError("body size limit exceeded: \(declared) bytes > \(limit)")
-            }
-            let buffer: ByteBuffer
-            do {
-                buffer = try await response.body.collect(upTo: limit)
-            } catch is NIOTooManyBytesError {
-                throw ScrapeError("body size limit exceeded: more than \(limit) bytes")
-            }
-            return ScrapeBody(bytes: Array(buffer.readableBytesView), contentType: response.headers.first(name: "Content-Type"))
         } catch let error as ScrapeError {
             throw error
         } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout {
@@ -57,8 +67,29 @@ struct TargetFetcher: Sendable {
         }
     }
 
+    private static func get(_ request: HTTPClientRequest, client: HTTPClient, timeoutMillis: Int64, limit: Int) async throws -> ScrapeBody {
+        let response = try await client.execute(request, timeout: .milliseconds(timeoutMillis))
+        guard response.status == .ok else {
+            throw ScrapeError("server returned HTTP status \(response.status.code) \(response.status.reasonPhrase)")
+        }
+        if let declared = response.headers.first(name: "Content-Length").flatMap(Int.init), declared > limit,
+           response.headers.first(name: "Content-Encoding") == nil {
+            throw ScrapeError("body size limit exceeded: \(declared) bytes > \(limit)")
+        }
+        let buffer: ByteBuffer
+        do {
+            buffer = try await response.body.collect(upTo: limit)
+        } catch is NIOTooManyBytesError {
+            throw ScrapeError("body size limit exceeded: more than \(limit) bytes")
+        }
+        return ScrapeBody(bytes: Array(buffer.readableBytesView), contentType: response.headers.first(name: "Content-Type"))
+    }
+
     static func describe(_ error: any Error) -> String {
         if let error = error as? HTTPClientError { return "\(error)" }
+        if String(reflecting: type(of: error)).contains("DecompressionError") {
+            return "body size limit exceeded: the body decompresses to more than 100 times its compressed size (\(error))"
+        }
         let text = "\(error)"
         if text.contains("connectionRefused") || text.contains("Connection refused") { return "connection refused" }
         return text

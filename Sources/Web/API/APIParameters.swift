@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import NIOCore
 import PromQL
 import TSDB
 
@@ -7,12 +8,29 @@ import TSDB
 struct APIParameters {
     private var values: [String: [String]] = [:]
 
+    /// Parameters from form-encoded text alone, as a query string carries them.
+    init(form: String) {
+        addForm(form)
+    }
+
+    private init() {}
+
     static func from(_ request: Request, maxBodyBytes: Int = 1 << 20) async throws -> APIParameters {
         var parameters = APIParameters()
         parameters.addForm(request.uri.query ?? "")
         if request.method == .post {
+            if let declared = request.headers[.contentLength].flatMap(Int.init), declared > maxBodyBytes {
+                throw APIError.bodyTooLarge(limit: maxBodyBytes)
+            }
             var request = request
-            let body = try await request.collectBody(upTo: maxBodyBytes)
+            let body: ByteBuffer
+            do {
+                body = try await request.collectBody(upTo: maxBodyBytes)
+            } catch is NIOTooManyBytesError {
+                throw APIError.bodyTooLarge(limit: maxBodyBytes)
+            } catch {
+                throw APIError(.badData, "request body could not be read: \(error)")
+            }
             parameters.addForm(String(buffer: body))
         }
         return parameters
@@ -73,23 +91,41 @@ struct APIParameters {
         return t
     }
 
+    /// The largest magnitude, in seconds, whose millisecond form fits in a `Timestamp`.
+    ///
+    /// Prometheus's own bounds (its `minTime`/`maxTime`) lie just inside this, so every time it
+    /// can represent is accepted; beyond it a timestamp would overflow, and the request is refused.
+    static let maxTimestampSeconds = 9_223_309_901_257_974.0
+
     static func parseTime(_ text: String) -> Timestamp? {
-        if let seconds = Double(text), seconds.isFinite {
-            return Timestamp((seconds * 1000).rounded())
+        if let seconds = Double(text) {
+            return timestamp(seconds: seconds)
         }
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let date = formatter.date(from: text) { return Timestamp((date.timeIntervalSince1970 * 1000).rounded()) }
+        if let date = formatter.date(from: text) { return timestamp(seconds: date.timeIntervalSince1970) }
         formatter.formatOptions = [.withInternetDateTime]
-        if let date = formatter.date(from: text) { return Timestamp((date.timeIntervalSince1970 * 1000).rounded()) }
+        if let date = formatter.date(from: text) { return timestamp(seconds: date.timeIntervalSince1970) }
         return nil
     }
 
+    /// Seconds to milliseconds, or nil when not finite or out of `Timestamp`'s range.
+    static func timestamp(seconds: Double) -> Timestamp? {
+        guard seconds.isFinite, abs(seconds) <= maxTimestampSeconds else { return nil }
+        return Timestamp(exactly: (seconds * 1000).rounded())
+    }
+
     /// A duration parameter: seconds as a float, or a PromQL duration such as `15s`.
+    ///
+    /// Fractions below a millisecond are truncated, as Prometheus truncates to its millisecond step.
     func duration(_ name: String) throws(APIError) -> Int64? {
         guard let text = self[name], !text.isEmpty else { return nil }
-        if let seconds = Double(text), seconds.isFinite {
-            return Int64((seconds * 1000).rounded())
+        if let seconds = Double(text) {
+            let millis = (seconds * 1000).rounded(.towardZero)
+            guard seconds.isFinite, let value = Int64(exactly: millis), value <= Int64.max / 1_000_000, value >= Int64.min / 1_000_000 else {
+                throw APIError(.badData, "invalid parameter \"\(name)\": cannot parse \"\(text)\" to a valid duration. It overflows int64")
+            }
+            return value
         }
         do {
             return try parseDuration(text)
@@ -131,14 +167,24 @@ public struct APIError: Error, Sendable {
 
     public var kind: Kind
     public var message: String
+    /// A status other than the kind's usual one, for the few answers that need it (413).
+    var statusOverride: HTTPResponse.Status?
 
     public init(_ kind: Kind, _ message: String) {
         self.kind = kind
         self.message = message
     }
 
+    /// A request body over the API's limit: 413, in the usual envelope.
+    static func bodyTooLarge(limit: Int) -> APIError {
+        var error = APIError(.badData, "request body is larger than the limit of \(limit) bytes")
+        error.statusOverride = .contentTooLarge
+        return error
+    }
+
     /// The HTTP status Prometheus answers each kind with.
     var status: HTTPResponse.Status {
+        if let statusOverride { return statusOverride }
         switch kind {
         case .badData: return .badRequest
         case .execution: return .unprocessableContent

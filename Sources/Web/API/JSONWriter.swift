@@ -68,6 +68,23 @@ struct JSONWriter {
     /// A range query writes hundreds of thousands of these, so a point is formatted in a stack
     /// buffer and appended once. Swift prints the same shortest digits as Go into that buffer;
     /// only its two spellings that differ from Go's are fixed up: exponent notation and a trailing `.0`.
+    /// A `[t, "v"]` pair of a vector or matrix: values below 1e-6 or from 1e21 up print in exponent
+    /// form (`1e-07`, `1e+21`), as Prometheus's JSON encoder prints sample values; scalars use `point`.
+    mutating func samplePoint(_ t: Int64, _ value: Double) {
+        let magnitude = value.magnitude
+        guard value.isFinite, magnitude != 0, magnitude < 1e-6 || magnitude >= 1e21 else {
+            point(t, value)
+            return
+        }
+        beginValue()
+        bytes.append(UInt8(ascii: "["))
+        bytes.append(contentsOf: Self.timestamp(t).utf8)
+        bytes.append(contentsOf: #",""#.utf8)
+        // Swift's shortest form in this range is Go's 'e' format: one digit, fraction, two-digit signed exponent.
+        bytes.append(contentsOf: value.description.utf8)
+        bytes.append(contentsOf: #""]"#.utf8)
+    }
+
     mutating func point(_ t: Int64, _ value: Double) {
         beginValue()
         guard t >= 0, value.isFinite, value != 0 else {

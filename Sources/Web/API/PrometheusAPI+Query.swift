@@ -39,7 +39,8 @@ extension PrometheusAPI {
         guard step > 0 else {
             throw APIError(.badData, "invalid parameter \"step\": zero or negative query resolution step widths are not accepted. Try a positive integer")
         }
-        guard (end - start) / step <= Self.maxPointsPerSeries else {
+        let (span, overflow) = end.subtractingReportingOverflow(start)
+        guard !overflow, span / step <= Self.maxPointsPerSeries else {
             throw APIError(.badData, "exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)")
         }
         let expr = try parseQuery(parameters)
@@ -64,7 +65,8 @@ extension PrometheusAPI {
     private func engine(_ parameters: APIParameters) throws(APIError) -> PromQLEngine {
         var options = queryOptions
         if let timeout = try parameters.duration("timeout"), timeout > 0 {
-            options.timeout = .milliseconds(min(timeout, Int64(options.timeout.components.seconds) * 1000))
+            let (limit, overflow) = options.timeout.components.seconds.multipliedReportingOverflow(by: 1000)
+            options.timeout = .milliseconds(overflow ? timeout : min(timeout, limit))
         }
         return PromQLEngine(querier: store, options: options)
     }
@@ -99,7 +101,7 @@ extension PrometheusAPI {
                     for sample in samples {
                         json.object { json in
                             json.key("metric"); json.labels(sample.labels.map { ($0.name, $0.value) })
-                            json.key("value"); json.point(sample.t, sample.v)
+                            json.key("value"); json.samplePoint(sample.t, sample.v)
                         }
                     }
                 }
@@ -146,7 +148,7 @@ extension PrometheusAPI {
                 json.key("metric"); json.labels(one.labels.map { ($0.name, $0.value) })
                 json.key("values")
                 json.array { json in
-                    for sample in one.samples { json.point(sample.t, sample.v) }
+                    for sample in one.samples { json.samplePoint(sample.t, sample.v) }
                 }
             }
         }

@@ -88,11 +88,10 @@ public struct PrometheusAPI: Sendable {
     func labels(_ request: Request) async throws -> Response {
         let parameters = try await APIParameters.from(request)
         let sets = try parameters.matcherSets(required: false)
+        let (start, end) = (try parameters.time("start") ?? .min, try parameters.time("end") ?? .max)
         var names = Set<String>()
-        if sets.isEmpty {
-            names.formUnion(await store.labelNames(matching: []))
-        } else {
-            for matchers in sets { names.formUnion(await store.labelNames(matching: matchers)) }
+        for matchers in sets.isEmpty ? [[]] : sets {
+            names.formUnion(await store.labelNames(matching: matchers, mint: start, maxt: end))
         }
         let sorted = names.sorted()
         return successResponse { json in json.array { json in for name in sorted { json.string(name) } } }
@@ -104,11 +103,10 @@ public struct PrometheusAPI: Sendable {
         }
         let parameters = try await APIParameters.from(request)
         let sets = try parameters.matcherSets(required: false)
+        let (start, end) = (try parameters.time("start") ?? .min, try parameters.time("end") ?? .max)
         var values = Set<String>()
-        if sets.isEmpty {
-            values.formUnion(await store.labelValues(name, matching: []))
-        } else {
-            for matchers in sets { values.formUnion(await store.labelValues(name, matching: matchers)) }
+        for matchers in sets.isEmpty ? [[]] : sets {
+            values.formUnion(await store.labelValues(name, matching: matchers, mint: start, maxt: end))
         }
         let sorted = values.sorted()
         return successResponse { json in json.array { json in for value in sorted { json.string(value) } } }

@@ -1,0 +1,136 @@
+import API
+import Foundation
+import Logging
+import PromQL
+import Rules
+import Scraper
+import ServiceLifecycle
+import TSDB
+import Web
+
+/// Runs the monitoring side — storage, scraping, rules, notifications and the monitoring listener — beside
+/// the prediction API, which never waits for it.
+///
+/// When the store cannot be opened (a full disk, a read-only directory, a corrupt file) the error is
+/// logged and opening is retried with backoff, while the API keeps serving. A reload before the store
+/// is open re-reads the model alone.
+actor MonitoringSupervisor: Service {
+    let serve: Serve
+    let configuration: PrometheusConfiguration
+    let configURL: URL
+    let prediction: PredictionService
+    let webAddress: ListenAddress
+    let logger: Logger
+    private var reloader: Reloader?
+    /// Failed attempts to open the store since the last success, for the log.
+    private(set) var failedOpens = 0
+
+    init(serve: Serve, configuration: PrometheusConfiguration, configURL: URL, prediction: PredictionService,
+         webAddress: ListenAddress, logger: Logger) {
+        self.serve = serve
+        self.configuration = configuration
+        self.configURL = configURL
+        self.prediction = prediction
+        self.webAddress = webAddress
+        self.logger = logger
+    }
+
+    /// Nil when everything reloaded, otherwise what failed.
+    func reload() async -> String? {
+        if let reloader { return await reloader.reload() }
+        if case .failure(let error) = prediction.store.reload() { return error.message }
+        return nil
+    }
+
+    nonisolated func run() async throws {
+        guard let store = await openStoreRetrying() else { return }
+        do {
+            try await runMonitoring(store)
+        } catch {
+            try? await store.close()
+            throw error
+        }
+        try await store.close()
+    }
+
+    /// Opens the store, retrying every 1 s to 30 s until it opens or shutdown begins (then nil).
+    private nonisolated func openStoreRetrying() async -> TimeSeriesStore? {
+        var delay = Duration.seconds(1)
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            do {
+                let store = try await serve.openStore()
+                let stats = await store.stats()
+                logger.info("storage opened", metadata: [
+                    "storage.path": .string(serve.storagePath), "series": .stringConvertible(stats.series),
+                    "samples": .stringConvertible(stats.samples),
+                ])
+                return store
+            } catch {
+                let attempts = await recordFailedOpen()
+                logger.error("cannot open storage; the prediction API keeps serving and opening is retried", metadata: [
+                    "storage.path": .string(serve.storagePath), "error": .string("\(error)"),
+                    "attempt": .stringConvertible(attempts), "retry_in": .string("\(delay)"),
+                ])
+                let wait = delay
+                do { try await cancelWhenGracefulShutdown { try await Task.sleep(for: wait) } } catch { return nil }
+                delay = min(delay * 2, .seconds(30))
+            }
+        }
+        return nil
+    }
+
+    private func recordFailedOpen() -> Int {
+        failedOpens += 1
+        return failedOpens
+    }
+
+    private func install(_ reloader: Reloader) { self.reloader = reloader }
+
+    /// Builds every monitoring component over an open store and runs them until shutdown.
+    private nonisolated func runMonitoring(_ store: TimeSeriesStore) async throws {
+        let engine = PromQLEngine(querier: store)
+        let notifier = Notifier.configured(by: configuration, logger: Logger(label: "vigil.notifier"))
+        let ruleManager = RuleManager(store: store, query: Serve.queryFunc(engine), options: try serve.ruleOptions(configuration),
+                                      logger: Logger(label: "vigil.rules")) { alerts in await notifier.enqueue(alerts) }
+        let vigilMetrics = VigilMetrics(store: store, ruleManager: ruleManager, notifier: notifier)
+        let scrapeManager = ScrapeManager(configuration: configuration, store: store, logger: Logger(label: "vigil.scrape")) { report in
+            vigilMetrics.record(report)
+        }
+        try await ruleManager.load(try loadRuleFiles(configuration.ruleFiles))
+        let serverState = ServerState(flags: serve.flags, storageRetention: serve.retentionTime,
+                                      configYAML: (try? String(contentsOf: configURL, encoding: .utf8)) ?? "")
+        let serve = self.serve
+        let reloader = Reloader(configURL: configURL, model: prediction.store, scrapeManager: scrapeManager, ruleManager: ruleManager,
+                                notifier: notifier, state: serverState, logger: logger) { try serve.ruleOptions($0) }
+        await install(reloader)
+        let monitoring = MonitoringServer(store: store, scrapeManager: scrapeManager, metrics: vigilMetrics, state: serverState,
+                                          version: VigilVersion.current, ruleManager: ruleManager,
+                                          logger: Logger(label: "vigil.web")) { await reloader.reload() }
+        let group = ServiceGroup(configuration: .init(
+            services: [
+                .init(service: monitoring.makeApplication(host: webAddress.host, port: webAddress.port) { _ in markDescriptorsCloseOnExec() }),
+                .init(service: scrapeManager),
+                .init(service: ruleManager),
+                .init(service: notifier),
+                .init(service: StorageMaintenance(store: store, logger: logger)),
+            ],
+            logger: logger
+        ))
+        try await withGracefulShutdownHandler {
+            try await group.run()
+        } onGracefulShutdown: {
+            Task { await group.triggerGracefulShutdown() }
+        }
+    }
+}
+
+/// Marks every open descriptor close-on-exec, so no child process — the crash backtracer, say — keeps
+/// the listening sockets open and blocks a restart with "Address already in use".
+func markDescriptorsCloseOnExec() {
+    guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd") else { return }
+    for entry in entries {
+        guard let descriptor = Int32(entry), descriptor > 2 else { continue }
+        let flags = fcntl(descriptor, F_GETFD)
+        if flags >= 0 && flags & FD_CLOEXEC == 0 { _ = fcntl(descriptor, F_SETFD, flags | FD_CLOEXEC) }
+    }
+}
