@@ -121,4 +121,18 @@ import Testing
         #expect(vigil.stdout == promtool.stdout)
         #expect(vigil.stderr == promtool.stderr)
     }
+
+    @Test(.enabled(if: promtool != nil, "promtool is not installed"))
+    func testRulesPrintsPromtoolsErrorsForARuleFileWithUnknownFields() async throws {
+        let dir = try directory([
+            "rules.yml": "groups:\n  - name: a\n    owner: x\n    rules: []\n  - name: b\n    team: y\n    rules: []\n",
+            "tests.yml": "rule_files: [rules.yml]\ntests:\n  - interval: 1m\n",
+        ])
+        let vigil = try await run(vigilBinary.path, ["test", "rules", "tests.yml"], in: dir)
+        let promtool = try await run(try #require(Self.promtool), ["test", "rules", "tests.yml"], in: dir)
+        #expect(vigil.status == 1)
+        #expect(vigil.status == promtool.status)
+        #expect(vigil.stdout == promtool.stdout)
+        #expect(vigil.stderr == promtool.stderr)
+    }
 }
