@@ -34,13 +34,16 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // Prometheus's vocabulary with Go's exact semantics: labels compared as bytes, matchers, RE2 regexes.
+        // Prometheus's vocabulary with Go's exact semantics: labels compared as bytes, matchers, RE2 regexes,
+        // durations, label names, globs.
         .target(name: "Model", dependencies: ["CRE2"], swiftSettings: swiftSettings),
         // Debian's RE2 (libre2-dev) behind a small C interface, so Swift needs no C++ interoperability.
         .target(
             name: "CRE2",
             linkerSettings: [.linkedLibrary("re2"), .linkedLibrary("stdc++", .when(platforms: [.linux]))]
         ),
+        // The prometheus.yml and rule-file YAML layer: positions, anchors, merge keys, unknown-key checks.
+        .target(name: "Config", dependencies: ["Model", "Yams"], swiftSettings: swiftSettings),
         // The series store (labels, samples, matchers from Model) over SQLite.
         .target(name: "TSDB", dependencies: ["Model", "CSQLite"], swiftSettings: swiftSettings),
         // The system SQLite (Debian's libsqlite3-dev), used through its C API.
@@ -48,7 +51,7 @@ let package = Package(
         .target(
             name: "Scraper",
             dependencies: [
-                "Model", "TSDB", "Yams",
+                "Config", "Model", "TSDB", "Yams",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -59,7 +62,7 @@ let package = Package(
         .target(
             name: "Rules",
             dependencies: [
-                "Model", "PromQL", "TSDB", "Yams",
+                "Config", "Model", "PromQL", "TSDB", "Yams",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -69,7 +72,7 @@ let package = Package(
         .target(
             name: "Web",
             dependencies: [
-                "Rules", "PromQL", "Scraper", "TSDB",
+                "Model", "Rules", "PromQL", "Scraper", "TSDB",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
@@ -78,7 +81,7 @@ let package = Package(
         .executableTarget(
             name: "vigil",
             dependencies: [
-                "API", "Web", "Rules", "PromQL", "Scraper", "TSDB", "Model",
+                "API", "Config", "Model", "Web", "Rules", "PromQL", "Scraper", "TSDB",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -100,13 +103,14 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "ModelTests", dependencies: ["Model"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
+        .testTarget(name: "ConfigTests", dependencies: ["Config", "Yams"], swiftSettings: swiftSettings),
         .testTarget(name: "TSDBTests", dependencies: ["TSDB"], swiftSettings: swiftSettings),
         .testTarget(name: "RulesTests", dependencies: ["Rules", "PromQL", "TSDB"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(name: "PromQLTests", dependencies: ["PromQL", "TSDB"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(
             name: "ScraperTests",
             dependencies: [
-                "Scraper", "TSDB",
+                "Config", "Model", "Rules", "Scraper", "TSDB",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -1,29 +1,42 @@
 import Foundation
+import Logging
 import Rules
 import Scraper
 
 extension Notifier {
-    /// The base URLs of the statically configured Alertmanagers: `scheme://address/path_prefix`, one per target.
+    /// A notifier for the configuration's `alerting` section: every static Alertmanager after `relabel_configs`,
+    /// each with its own timeout and alerts path, and `alert_relabel_configs` applied to every alert.
     ///
-    /// Only `static_configs` targets are taken, and only when no `relabel_configs` would rewrite them; Alertmanagers
-    /// from `file_sd_configs` need discovery, which the notifier does not do yet.
-    static func alertmanagerURLs(from config: AlertingConfig) -> [URL] {
-        var urls: [URL] = []
-        for alertmanager in config.alertmanagers where alertmanager.relabelConfigs.isEmpty {
-            var prefix = alertmanager.pathPrefix
-            while prefix.hasSuffix("/") { prefix.removeLast() }
-            if !prefix.isEmpty, !prefix.hasPrefix("/") { prefix = "/" + prefix }
-            for group in alertmanager.staticConfigs {
-                for target in group.targets {
-                    if let url = URL(string: "\(alertmanager.scheme)://\(target)\(prefix)") { urls.append(url) }
-                }
-            }
+    /// Alertmanagers whose relabeled labels cannot be posted to (no address, an unsupported scheme) are logged and
+    /// left out, as Prometheus leaves them out of its active Alertmanagers.
+    static func configured(by configuration: PrometheusConfiguration, logger: Logger) -> Notifier {
+        let (endpoints, relabel) = settings(configuration, logger: logger)
+        return Notifier(
+            endpoints: endpoints, externalLabels: configuration.global.externalLabels, relabel: relabel, logger: logger)
+    }
+
+    /// Applies a reloaded configuration's `alerting` section and external labels.
+    func apply(_ configuration: PrometheusConfiguration, logger: Logger) {
+        let (endpoints, relabel) = Self.settings(configuration, logger: logger)
+        apply(endpoints: endpoints, externalLabels: configuration.global.externalLabels, relabel: relabel)
+    }
+
+    private static func settings(
+        _ configuration: PrometheusConfiguration, logger: Logger
+    ) -> (endpoints: [Endpoint], relabel: AlertRelabeling?) {
+        let alerting = configuration.alerting
+        let (targets, failures) = alerting.staticAlertmanagers
+        for failure in failures {
+            logger.warning("Alertmanager dropped", metadata: ["error": .string(failure.description)])
         }
-        return urls
+        let endpoints = targets.map { Endpoint(url: $0.postURL, timeout: $0.timeout.duration) }
+        var relabel: AlertRelabeling?
+        if !alerting.alertRelabelConfigs.isEmpty { relabel = { @Sendable labels in alerting.relabelAlert(labels) } }
+        return (endpoints, relabel)
     }
 
     /// The URL each Alertmanager receives alerts on, as `/api/v1/alertmanagers` lists them.
     static func alertsEndpoints(from config: AlertingConfig) -> [String] {
-        alertmanagerURLs(from: config).map { $0.absoluteString + "/api/v2/alerts" }
+        config.staticAlertmanagers.targets.map { $0.postURL.absoluteString }
     }
 }

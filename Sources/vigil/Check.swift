@@ -101,7 +101,7 @@ struct CheckOutput {
                 say("  SUCCESS: \(ruleFile.ruleCount) rules found")
             }
         } catch {
-            fail("  FAILED:\n" + error.errors.map { errorIndent + $0.description }.joined(separator: "\n"))
+            fail("  FAILED:\n" + error.promtoolEntries.map { errorIndent + $0 }.joined(separator: "\n"))
         }
         say("")
     }

@@ -89,9 +89,7 @@ actor MonitoringSupervisor: Service {
     /// Builds every monitoring component over an open store and runs them until shutdown.
     private nonisolated func runMonitoring(_ store: TimeSeriesStore) async throws {
         let engine = PromQLEngine(querier: store)
-        let notifier = Notifier(alertmanagers: Notifier.alertmanagerURLs(from: configuration.alerting),
-                                timeout: .milliseconds(configuration.alerting.alertmanagers.first?.timeout.milliseconds ?? 10_000),
-                                externalLabels: configuration.global.externalLabels, logger: Logger(label: "vigil.notifier"))
+        let notifier = Notifier.configured(by: configuration, logger: Logger(label: "vigil.notifier"))
         let ruleManager = RuleManager(store: store, query: Serve.queryFunc(engine), options: try serve.ruleOptions(configuration),
                                       logger: Logger(label: "vigil.rules")) { alerts in await notifier.enqueue(alerts) }
         let vigilMetrics = VigilMetrics(store: store, ruleManager: ruleManager, notifier: notifier)
@@ -104,7 +102,7 @@ actor MonitoringSupervisor: Service {
         await serverState.setAlertmanagerURLs(Notifier.alertsEndpoints(from: configuration.alerting))
         let serve = self.serve
         let reloader = Reloader(configURL: configURL, model: prediction.store, scrapeManager: scrapeManager, ruleManager: ruleManager,
-                                state: serverState, logger: logger) { try serve.ruleOptions($0) }
+                                notifier: notifier, state: serverState, logger: logger) { try serve.ruleOptions($0) }
         await install(reloader)
         let monitoring = MonitoringServer(store: store, scrapeManager: scrapeManager, metrics: vigilMetrics, state: serverState,
                                           version: VigilVersion.current, ruleManager: ruleManager,

@@ -3,6 +3,7 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import Logging
+import Model
 import PromQL
 import Rules
 import Scraper
@@ -190,16 +191,19 @@ actor Reloader {
     let model: ModelStore
     let scrapeManager: ScrapeManager
     let ruleManager: RuleManager
+    let notifier: Notifier
     let state: ServerState
     let logger: Logger
     let ruleOptions: @Sendable (PrometheusConfiguration) throws -> RuleManager.Options
 
-    init(configURL: URL, model: ModelStore, scrapeManager: ScrapeManager, ruleManager: RuleManager, state: ServerState, logger: Logger,
+    init(configURL: URL, model: ModelStore, scrapeManager: ScrapeManager, ruleManager: RuleManager, notifier: Notifier,
+         state: ServerState, logger: Logger,
          ruleOptions: @escaping @Sendable (PrometheusConfiguration) throws -> RuleManager.Options) {
         self.configURL = configURL
         self.model = model
         self.scrapeManager = scrapeManager
         self.ruleManager = ruleManager
+        self.notifier = notifier
         self.state = state
         self.logger = logger
         self.ruleOptions = ruleOptions
@@ -215,6 +219,7 @@ actor Reloader {
             let ruleFiles = try loadRuleFiles(configuration.ruleFiles)
             try await ruleManager.load(ruleFiles, options: try ruleOptions(configuration))
             await scrapeManager.apply(configuration)
+            await notifier.apply(configuration, logger: logger)
             await state.recordReload(success: true, yaml: try? String(contentsOf: configURL, encoding: .utf8))
             await state.setAlertmanagerURLs(Notifier.alertsEndpoints(from: configuration.alerting))
             logger.info("configuration reloaded", metadata: ["config.file": .string(configURL.path)])

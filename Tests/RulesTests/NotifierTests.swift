@@ -110,6 +110,27 @@ import Testing
         try await run.value
     }
 
+    @Test func relabelingDropsAndRewritesQueuedAlertsAndApplyReplacesIt() async throws {
+        let first = try #require(URL(string: "http://127.0.0.1:1/api/v2/alerts"))
+        let second = try #require(URL(string: "http://127.0.0.1:2/api/v1/alerts"))
+        let notifier = Notifier(
+            endpoints: [Notifier.Endpoint(url: first, timeout: .seconds(1))], externalLabels: ["cluster": "a"],
+            relabel: { labels in labels["severity"] == "info" ? nil : labels.setting("seen", to: labels["cluster"] ?? "") },
+            logger: Self.logger)
+        await notifier.enqueue([
+            OutgoingAlert(labels: ["alertname": "Info", "severity": "info"], startsAt: 0, endsAt: nil),
+            OutgoingAlert(labels: ["alertname": "Page", "severity": "page"], startsAt: 0, endsAt: nil),
+        ])
+        #expect(await notifier.queuedAlerts().map(\.labels) == [["alertname": "Page", "severity": "page", "cluster": "a", "seen": "a"]])
+        // A reload: new external labels, no relabeling, a second Alertmanager beside the first.
+        await notifier.apply(
+            endpoints: [Notifier.Endpoint(url: first, timeout: .seconds(1)), Notifier.Endpoint(url: second, timeout: .seconds(2))],
+            externalLabels: ["cluster": "b"], relabel: nil)
+        await notifier.enqueue([OutgoingAlert(labels: ["alertname": "Info", "severity": "info"], startsAt: 0, endsAt: nil)])
+        #expect(await notifier.queuedAlerts().last?.labels == ["alertname": "Info", "severity": "info", "cluster": "b"])
+        #expect(await notifier.stats().alertmanagers.map(\.url) == [first, second])
+    }
+
     @Test func neverRunNotifierOwnsNothing() async {
         let notifier = Notifier(alertmanagers: [], timeout: .seconds(1), logger: Self.logger)
         await notifier.enqueue([OutgoingAlert(labels: ["alertname": "A"], startsAt: 0, endsAt: nil)])

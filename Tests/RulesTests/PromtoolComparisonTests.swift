@@ -6,7 +6,8 @@ import Testing
 ///
 /// Vigil adds positions where promtool has none and reports one position where promtool prints two, so messages
 /// are compared with all `LINE:COL: ` prefixes removed. Fixtures marked `# promtool: verdict` only need promtool
-/// to reject them too (their messages differ by design: YAML and unknown-field errors are promtool's own).
+/// to reject them too (their messages differ by design: YAML errors are promtool's own); fixtures marked
+/// `# promtool: exact` must print promtool's error text byte for byte, as unknown-field lists do.
 struct PromtoolComparisonTests {
     /// A message without its file name and its `LINE:COL: ` positions.
     static func normalized(_ line: some StringProtocol, file: String) -> String {
@@ -32,7 +33,19 @@ struct PromtoolComparisonTests {
         #expect(result.status == 1)
         let text = try Fixtures.text("rules/\(name)")
         let mode = text.split(separator: "\n").first { $0.hasPrefix("# promtool: ") }?.dropFirst("# promtool: ".count)
-        #expect(mode == "same" || mode == "verdict", "fixture needs a # promtool: line")
+        #expect(mode == "same" || mode == "verdict" || mode == "exact", "fixture needs a # promtool: line")
+        if mode == "exact" {
+            var expected = result.stderr
+            if expected.hasPrefix("  FAILED:\n") { expected.removeFirst("  FAILED:\n".count) }
+            while expected.hasSuffix("\n") { expected.removeLast() }
+            do {
+                _ = try RuleFile(yaml: text, file: name)
+                Issue.record("Vigil accepted \(name)")
+            } catch {
+                #expect(error.promtoolDescription == expected)
+            }
+            return
+        }
         guard mode == "same" else { return }
         let theirs = result.stderr.split(separator: "\n").filter { $0.hasPrefix(name + ": ") }.map { Self.normalized($0, file: name) }
         do {

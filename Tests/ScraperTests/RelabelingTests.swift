@@ -1,6 +1,8 @@
+import Config
 import Foundation
-import Testing
+import Model
 import TSDB
+import Testing
 
 @testable import Scraper
 

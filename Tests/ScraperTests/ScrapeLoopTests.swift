@@ -225,6 +225,39 @@ latency_seconds_count 2
         }
     }
 
+    @Test func labelLimitsFailTheScrapeOnEveryAttempt() async throws {
+        let target = FakeTarget()
+        target.set("wide{a=\"1\",b=\"2\",c=\"3\"} 1\n")
+        try await target.serve { port in
+            let harness = try LoopHarness(port: port) { $0.labelLimit = 4 }
+            // __name__, a, b, c, instance and job: six labels.
+            await harness.loop.scrapeOnce(at: 1_000_000)
+            #expect(harness.lastStatus?.lastError == "label_limit exceeded (metric: wide, number of labels: 6, limit: 4)")
+            await harness.loop.scrapeOnce(at: 1_015_000)
+            #expect(try await harness.value("up") == [0, 0])
+            #expect(harness.lastStatus?.lastError.hasPrefix("label_limit exceeded") == true)
+            try await harness.shutdown()
+        }
+    }
+
+    @Test func labelLengthLimitsNameTheLabel() async throws {
+        let target = FakeTarget()
+        target.set("m{long_label_name=\"short\"} 1\nn{a=\"a much longer value\"} 1\n")
+        try await target.serve { port in
+            let names = try LoopHarness(port: port) { $0.labelNameLengthLimit = 10 }
+            await names.loop.scrapeOnce(at: 1_000_000)
+            #expect(names.lastStatus?.lastError
+                == "label_name_length_limit exceeded (metric: m, label name: long_label_name, length: 15, limit: 10)")
+            try await names.shutdown()
+            // 16 bytes: longer than any `instance` value (127.0.0.1:PORT), shorter than the long value.
+            let values = try LoopHarness(port: port) { $0.labelValueLengthLimit = 16 }
+            await values.loop.scrapeOnce(at: 1_000_000)
+            #expect(values.lastStatus?.lastError
+                == "label_value_length_limit exceeded (metric: n, label name: a, value: \"a much longer value\", length: 19, limit: 16)")
+            try await values.shutdown()
+        }
+    }
+
     @Test func vanishedSeriesAndDownTargetsGetStalenessMarkers() async throws {
         let target = FakeTarget()
         target.set("a 1\nb 2\n")

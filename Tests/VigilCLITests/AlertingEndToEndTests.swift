@@ -162,7 +162,8 @@ extension AlertingEndToEndTests {
         }
         #expect(fired.isSuperset(of: ["HighErrorRate", "APIDown"]), "Alertmanager holds \(fired); log: \(server.log.suffix(1500))")
         let metrics = try await server.get("/metrics", web: true).body
-        #expect(metrics.contains("vigil_notifications_sent_total{alertmanager=\"http://127.0.0.1:\(alertmanager.port)\"}"), "\(metrics)")
+        // Labelled by the URL alerts are posted to, as Prometheus labels prometheus_notifications_sent_total.
+        #expect(metrics.contains("vigil_notifications_sent_total{alertmanager=\"http://127.0.0.1:\(alertmanager.port)/api/v2/alerts\"}"), "\(metrics)")
         #expect(metrics.contains("vigil_rule_evaluations_total{rule_group="))
         let page = try await server.get("/alerts", web: true)
         #expect(page.status == 200)

@@ -1,4 +1,5 @@
 import Foundation
+import Model
 import TSDB
 
 /// Aggregation operators: sum, avg, count, min, max, group, stddev, stdvar, topk, bottomk,
@@ -44,7 +45,7 @@ extension Evaluator {
         var input = vector
         let plan: GroupingPlan
         if op == .countValues {
-            guard isValidLabelName(valueLabel) else {
+            guard LabelName.isValid(valueLabel) else {
                 throw QueryError.execution("invalid label name \(GoSyntax.quote(valueLabel))")
             }
             // The value becomes a label, so the groups depend on values and are not remembered.
@@ -267,13 +268,3 @@ func quantile(_ q: Double, _ values: [Double]) -> Double {
     return sorted[Int(lowerIndex)] * (1 - weight) + sorted[Int(upperIndex)] * weight
 }
 
-/// isValidLabelName checks Prometheus's label name syntax `[a-zA-Z_][a-zA-Z0-9_]*`.
-func isValidLabelName(_ name: String) -> Bool {
-    guard let first = name.utf8.first else { return false }
-    func isLetter(_ byte: UInt8) -> Bool {
-        (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"))
-            || byte == UInt8(ascii: "_")
-    }
-    guard isLetter(first) else { return false }
-    return name.utf8.allSatisfy { isLetter($0) || ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9")) }
-}

@@ -1,3 +1,4 @@
+import Model
 import TSDB
 
 /// label_replace and label_join.
@@ -23,7 +24,7 @@ extension Evaluator {
                 throw QueryError.execution("invalid regular expression in label_replace(): \(pattern)")
             }
         }
-        guard isValidLabelName(destination) else {
+        guard LabelName.isValid(destination) else {
             throw QueryError.execution("invalid destination label name in label_replace(): \(destination)")
         }
         var out = vector
@@ -45,12 +46,12 @@ extension Evaluator {
         var sources: [String] = []
         for arg in call.args.dropFirst(3) {
             let source = try stringArgument(arg, at: t)
-            guard isValidLabelName(source) else {
+            guard LabelName.isValid(source) else {
                 throw QueryError.execution("invalid source label name in label_join(): \(source)")
             }
             sources.append(source)
         }
-        guard isValidLabelName(destination) else {
+        guard LabelName.isValid(destination) else {
             throw QueryError.execution("invalid destination label name in label_join(): \(destination)")
         }
         var out = vector

@@ -1,3 +1,4 @@
+import Model
 import TSDB
 
 /// parseExpr parses a PromQL expression and type-checks it as Prometheus 2.42 does at parse time.
@@ -469,13 +470,14 @@ struct Parser {
 
     /// durationValue parses a duration token; PromQL ranges, steps and offsets must be positive.
     private func durationValue(_ token: Token) throws(PromQLParseError) -> Int64 {
-        switch DurationSyntax.parse(token.text) {
-        case .success(let milliseconds):
-            guard milliseconds > 0 else { throw error(.invalidValue, "duration must be greater than 0", token.range) }
-            return milliseconds
-        case .failure(let failure):
-            throw error(.invalidValue, failure.message, token.range)
+        let milliseconds: Int64
+        do {
+            milliseconds = try PrometheusDuration(parsing: token.text).milliseconds
+        } catch let failure {
+            throw error(.invalidValue, failure.description, token.range)
         }
+        guard milliseconds > 0 else { throw error(.invalidValue, "duration must be greater than 0", token.range) }
+        return milliseconds
     }
 
     /// formatFixed is Go's `%f` for the out-of-range timestamps that reach it: non-finite

@@ -92,8 +92,33 @@ public struct RuleErrors: Error, Sendable, Hashable, CustomStringConvertible {
         self.errors = errors
     }
 
-    /// One error per line, as promtool prints them.
+    /// One error per line.
     public var description: String { errors.map(\.description).joined(separator: "\n") }
+
+    /// The errors as `promtool check rules` prints them: one entry per error, except that a file's unknown fields
+    /// are one `FILE: yaml: unmarshal errors:` entry listing `  line N: …` for each, as Go's YAML decoder reports them.
+    public var promtoolEntries: [String] {
+        var entries: [String] = []
+        var index = errors.startIndex
+        while index < errors.endIndex {
+            let error = errors[index]
+            guard error.code == .unknownField else {
+                entries.append(error.description)
+                index += 1
+                continue
+            }
+            var text = "\(error.file): yaml: unmarshal errors:"
+            while index < errors.endIndex, errors[index].code == .unknownField, errors[index].file == error.file {
+                text += "\n  line \(errors[index].line ?? 0): \(errors[index].message)"
+                index += 1
+            }
+            entries.append(text)
+        }
+        return entries
+    }
+
+    /// `promtoolEntries`, one after another.
+    public var promtoolDescription: String { promtoolEntries.joined(separator: "\n") }
 }
 
 /// quoted is Go's `%q` for the names promtool quotes.

@@ -1,4 +1,6 @@
+import Config
 import Foundation
+import Model
 import Yams
 
 extension RuleFile {
@@ -7,20 +9,20 @@ extension RuleFile {
     /// An empty document is a file with no groups, as in Prometheus. Every problem promtool would report is
     /// collected into the thrown `RuleErrors`; YAML syntax and shape errors stop decoding, so they come alone.
     public init(yaml: String, file: String) throws(RuleErrors) {
-        let root: Node?
+        let document: YAMLDocument
         do {
-            root = try Yams.compose(yaml: yaml)
+            document = try YAMLDocument(yaml: yaml, file: file)
         } catch {
-            throw RuleErrors([RuleFileDecoding.syntaxError(error, yaml: yaml, file: file)])
+            throw RuleErrors([RuleError(error)])
         }
         // All unknown fields at once, as promtool lists them, before decoding stops at the first problem.
-        let unknown = RuleFileDecoding.unknownFields(in: root, file: file)
+        let unknown = RuleFileDecoding.unknownFields(in: document)
         if !unknown.isEmpty { throw RuleErrors(unknown) }
         let format: RuleFileFormat
         do {
-            format = try root.map { try YAMLDecoder().decode(RuleFileFormat.self, from: $0) } ?? RuleFileFormat()
+            format = try document.root.map { try YAMLDecoder().decode(RuleFileFormat.self, from: $0) } ?? RuleFileFormat()
         } catch {
-            throw RuleErrors([RuleFileDecoding.located(error, in: root, file: file)])
+            throw RuleErrors([RuleFileDecoding.located(error, in: document.root, file: file)])
         }
         switch format.validate(file: file) {
         case .success(let ruleFile): self = ruleFile
@@ -109,21 +111,29 @@ public func expandRuleFilePatterns(_ patterns: [String]) throws(RuleErrors) -> [
 
 /// RuleFileDecoding turns YAML and decoding failures into located `RuleError`s.
 ///
-/// Yams's `Decoder` knows no positions for errors, so each error's coding path is looked up in the composed
-/// document, which also names the group and rule the error is in.
+/// Yams's `Decoder` knows no positions for errors, so each error's coding path is looked up in the document
+/// (`YAMLDocument.locate`), which also names the group and rule the error is in.
 enum RuleFileDecoding {
+    /// The keys of Prometheus's rule-file types, named as promtool names them in `field x not found in type T`.
+    static let shape: YAMLShape = {
+        func fields(_ keys: [String], _ children: [String: YAMLShape] = [:]) -> [String: YAMLShape] {
+            Dictionary(uniqueKeysWithValues: keys.map { ($0, children[$0] ?? .any) })
+        }
+        let rule = YAMLShape.mapping(type: "rulefmt.RuleNode", fields: fields(RuleFormat.CodingKeys.allCases.map(\.rawValue)))
+        let group = YAMLShape.mapping(
+            type: "rulefmt.RuleGroup", fields: fields(RuleGroupFormat.CodingKeys.allCases.map(\.rawValue), ["rules": .list(rule)]))
+        return .mapping(
+            type: "rulefmt.RuleGroups", fields: fields(RuleFileFormat.CodingKeys.allCases.map(\.rawValue), ["groups": .list(group)]))
+    }()
+
     static func located(_ error: any Error, in root: Node?, file: String) -> RuleError {
         let path: [any CodingKey]
         let message: String
-        var pointAtKey = false
-        var code = RuleError.Code.invalidValue
         switch error {
-        case let unknown as UnknownField:
-            (path, message, pointAtKey, code) = (unknown.path, unknown.message, true, .unknownField)
         case DecodingError.typeMismatch(let type, let context), DecodingError.valueNotFound(let type, let context):
             path = context.codingPath
             let field = path.last.map { $0.intValue == nil ? "\($0.stringValue): " : "" } ?? ""
-            message = "\(field)expected \(describe(expected: type)), got \(describe(locate(path, in: root).node))"
+            message = "\(field)expected \(YAMLDocument.describe(expected: type)), got \(YAMLDocument.describe(YAMLDocument.locate(path, in: root).node))"
         case DecodingError.keyNotFound(let key, let context):
             (path, message) = (context.codingPath, "missing field \(key.stringValue)")
         case DecodingError.dataCorrupted(let context):
@@ -133,115 +143,80 @@ enum RuleFileDecoding {
         default:
             (path, message) = ([], "\(error)")
         }
-        let mark = locate(path, pointingAtKey: pointAtKey, in: root).mark
-        var result = RuleError(code: code, file: file, line: mark?.line, column: mark?.column, message: message)
-        // Name the group and rule the error is in: groups[g].rules[r]...
-        if path.count >= 2, path[0].stringValue == "groups", path[1].intValue != nil {
-            let groupNode = locate(Array(path[0..<2]), in: root).node
-            result.group = groupNode?.mapping?["name"]?.string ?? ""
-            if path.count >= 4, path[2].stringValue == "rules", let ruleIndex = path[3].intValue {
-                let ruleNode = locate(Array(path[0..<4]), in: root).node
-                let alert = ruleNode?.mapping?["alert"]?.string ?? ""
-                result.rule = ruleIndex + 1
-                result.ruleName = alert.isEmpty ? ruleNode?.mapping?["record"]?.string ?? "" : alert
-            }
+        let mark = YAMLDocument.locate(path, in: root).mark
+        var result = RuleError(code: .invalidValue, file: file, line: mark?.line, column: mark?.column, message: message)
+        let indices = path.map(\.intValue)
+        if path.count >= 2, path[0].stringValue == "groups", let group = indices[1] {
+            let rule = path.count >= 4 && path[2].stringValue == "rules" ? indices[3] : nil
+            var names = GroupNames(root: root)
+            (result.group, result.rule, result.ruleName) = names.names(group: group, rule: rule)
         }
         return result
     }
 
-    /// Every key of the document that the rule format does not know, located and attributed to its group and rule.
-    static func unknownFields(in root: Node?, file: String) -> [RuleError] {
-        var errors: [RuleError] = []
-        func check(_ node: Node?, known: [String], section: String, path: [any CodingKey]) {
-            guard case .mapping(let mapping)? = node else { return }
-            for (key, _) in mapping {
-                guard let name = key.string, !known.contains(name) else { continue }
-                let issue = UnknownField(name: name, known: known, section: section, path: path + [AnyCodingKey(name)])
-                errors.append(located(issue, in: root, file: file))
+    /// Every key of the document that the rule format does not know, in document order, each attributed to its
+    /// group and rule. One pass over the document, whatever the number of unknown keys.
+    static func unknownFields(in document: YAMLDocument) -> [RuleError] {
+        let unknown = shape.unknownKeys(in: document.root)
+        guard !unknown.isEmpty else { return [] }
+        var names = GroupNames(root: document.root)
+        return unknown.map { key in
+            var error = RuleError(
+                code: .unknownField, file: document.file, line: key.line, column: key.column,
+                message: "field \(key.name) not found in type \(key.type)")
+            if key.path.count >= 2, key.path[0] == .field("groups"), case .index(let group) = key.path[1] {
+                var rule: Int?
+                if key.path.count >= 4, key.path[2] == .field("rules"), case .index(let index) = key.path[3] { rule = index }
+                (error.group, error.rule, error.ruleName) = names.names(group: group, rule: rule)
             }
-        }
-        check(root, known: RuleFileFormat.CodingKeys.allCases.map(\.rawValue), section: "rule file", path: [])
-        guard case .sequence(let groups)? = root?.mapping?["groups"] else { return errors }
-        for (groupIndex, group) in groups.enumerated() {
-            let groupPath: [any CodingKey] = [AnyCodingKey("groups"), AnyCodingKey(index: groupIndex)]
-            check(group, known: RuleGroupFormat.CodingKeys.allCases.map(\.rawValue), section: "rule group", path: groupPath)
-            guard case .sequence(let rules)? = group.mapping?["rules"] else { continue }
-            for ruleIndex in rules.indices {
-                let rulePath = groupPath + [AnyCodingKey("rules"), AnyCodingKey(index: ruleIndex)]
-                check(rules[ruleIndex], known: RuleFormat.CodingKeys.allCases.map(\.rawValue), section: "rule", path: rulePath)
-            }
-        }
-        return errors
-    }
-
-    /// The node a coding path leads to, and the mark to report for it: the deepest part of the path that exists.
-    static func locate(_ path: [any CodingKey], pointingAtKey: Bool = false, in root: Node?) -> (node: Node?, mark: Mark?) {
-        guard var node = root else { return (nil, nil) }
-        var mark = node.mark
-        for (position, key) in path.enumerated() {
-            switch node {
-            case .mapping(let mapping):
-                guard let pair = mapping.first(where: { $0.key.string == key.stringValue }) else { return (nil, mark) }
-                node = pair.value
-                mark = pointingAtKey && position == path.count - 1 ? pair.key.mark : pair.value.mark ?? pair.key.mark
-            case .sequence(let sequence):
-                guard let index = key.intValue, sequence.indices.contains(index) else { return (nil, mark) }
-                node = sequence[index]
-                mark = node.mark ?? mark
-            default:
-                return (nil, mark)
-            }
-        }
-        return (node, mark)
-    }
-
-    private static func describe(expected type: Any.Type) -> String {
-        let name = String(describing: type)
-        if name.hasPrefix("Array") || name == "Sequence" { return "a list" }
-        if name.hasPrefix("Dictionary") || name == "Mapping" || name.hasPrefix("KeyedDecodingContainer") { return "a mapping" }
-        switch name {
-        case "String": return "a string"
-        case "Int", "Int64": return "an integer"
-        case "Scalar": return "a single value"
-        default: return name
+            return error
         }
     }
+}
 
-    private static func describe(_ node: Node?) -> String {
-        switch node {
-        case .scalar(let scalar)?:
-            let isNull = scalar.style == .plain && ["", "~", "null", "Null", "NULL"].contains(scalar.string)
-            return isNull ? "null" : "\"\(scalar.string)\""
-        case .mapping?: return "a mapping"
-        case .sequence?: return "a list"
-        default: return "nothing"
-        }
+/// GroupNames finds the names promtool shows for a group and a rule, remembering each one it has read.
+///
+/// Looking a name up scans one mapping; the caches keep a report of many errors in one big group or rule linear.
+struct GroupNames {
+    var root: Node?
+    private var groups: [Int: (name: String, rules: [Node])] = [:]
+    private var rules: [[Int]: String] = [:]
+
+    init(root: Node?) {
+        self.root = root
     }
 
-    /// A YAML syntax error with libyaml's description and position.
-    static func syntaxError(_ error: any Error, yaml: String, file: String) -> RuleError {
-        func withContext(_ problem: String, _ context: YamlError.Context?) -> String {
-            guard let context else { return problem }
-            return "\(problem) (\(context.text) at \(context.mark.line):\(context.mark.column))"
-        }
-        switch error as? YamlError {
-        case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _),
-            let .composer(context, problem, mark, _):
-            return RuleError(code: .syntax, file: file, line: mark.line, column: mark.column, message: withContext(problem, context))
-        case let .duplicatedKeysInMapping(duplicates, context):
-            let keys = duplicates.map { "\"\($0)\"" }.joined(separator: ", ")
-            return RuleError(
-                code: .syntax, file: file, line: context.mark.line, column: context.mark.column,
-                message: "mapping key \(keys) defined more than once")
-        case let .reader(problem, offset, _, _):
-            var line = 1, column = 1
-            for character in yaml.prefix(offset ?? 0) {
-                if character == "\n" { line += 1; column = 1 } else { column += 1 }
+    /// The group's name, and the rule's 1-based number and alert or record name when `rule` is given.
+    mutating func names(group: Int, rule: Int?) -> (String?, Int?, String?) {
+        let entry: (name: String, rules: [Node])
+        if let cached = groups[group] {
+            entry = cached
+        } else {
+            guard case .sequence(let list)? = root?.mapping?["groups"], list.indices.contains(group) else { return (nil, nil, nil) }
+            var name = "", rules: [Node] = []
+            for (key, value) in list[group].mapping ?? Node.Mapping([]) {
+                if key.string == "name" { name = value.string ?? "" }
+                if key.string == "rules", case .sequence(let sequence) = value { rules = Array(sequence) }
             }
-            return RuleError(
-                code: .syntax, file: file, line: offset == nil ? nil : line, column: offset == nil ? nil : column, message: problem)
-        default:
-            return RuleError(code: .syntax, file: file, message: "\(error)")
+            entry = (name, rules)
+            groups[group] = entry
         }
+        guard let rule, entry.rules.indices.contains(rule) else { return (entry.name, nil, nil) }
+        if let cached = rules[[group, rule]] { return (entry.name, rule + 1, cached) }
+        var alert = "", record = ""
+        for (key, value) in entry.rules[rule].mapping ?? Node.Mapping([]) {
+            if key.string == "alert" { alert = value.string ?? "" }
+            if key.string == "record" { record = value.string ?? "" }
+        }
+        let ruleName = alert.isEmpty ? record : alert
+        rules[[group, rule]] = ruleName
+        return (entry.name, rule + 1, ruleName)
+    }
+}
+
+extension RuleError {
+    /// A YAML problem found while reading the document, before any group is known.
+    init(_ error: ConfigError) {
+        self.init(code: error.code == .io ? .io : .syntax, file: error.file, line: error.line, column: error.column, message: error.message)
     }
 }

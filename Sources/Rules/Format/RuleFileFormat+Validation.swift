@@ -1,3 +1,4 @@
+import Model
 import PromQL
 import TSDB
 
@@ -107,16 +108,16 @@ extension RuleFormat {
             if !annotations.isEmpty { problem("invalid field 'annotations' in recording rule", at: at) }
             if durations[0] != 0 { problem("invalid field 'for' in recording rule", at: at) }
             if durations[1] != 0 { problem("invalid field 'keep_firing_for' in recording rule", at: at) }
-            if !MetricNames.isValidMetricName(recordName) { problem("invalid recording rule name: \(recordName)", at: at) }
+            if !LabelName.isValidMetricName(recordName) { problem("invalid recording rule name: \(recordName)", at: at) }
         }
 
         // promtool's order here is Go's random map order; file order is the useful one.
         for label in labels {
-            if !MetricNames.isValidLabelName(label.name) || label.name == Labels.metricName {
+            if !LabelName.isValid(label.name) || label.name == Labels.metricName {
                 problem("invalid label name: \(label.name)", at: label.position)
             }
         }
-        for annotation in annotations where !MetricNames.isValidLabelName(annotation.name) {
+        for annotation in annotations where !LabelName.isValid(annotation.name) {
             problem("invalid annotation name: \(annotation.name)", at: annotation.position)
         }
 

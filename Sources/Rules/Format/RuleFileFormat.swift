@@ -1,8 +1,9 @@
+import Config
 import Yams
 
 /// RuleFileFormat is a rule file as written, before validation: strings where the file has strings.
 ///
-/// Decoding only checks the shape (unknown keys, types); everything promtool reports per rule is left to
+/// Decoding only checks types (unknown keys are found beforehand, all at once, by `RuleFileDecoding.shape`); everything promtool reports per rule is left to
 /// `RuleFileFormat.validate`, which collects all such problems instead of stopping at the first.
 struct RuleFileFormat: Decodable {
     var groups: [RuleGroupFormat]
@@ -16,7 +17,6 @@ struct RuleFileFormat: Decodable {
     }
 
     init(from decoder: any Decoder) throws {
-        try decoder.rejectUnknownKeys(CodingKeys.self, in: "rule file")
         let container = try decoder.container(keyedBy: CodingKeys.self)
         groups = try container.decodeIfPresent([RuleGroupFormat].self, forKey: .groups) ?? []
     }
@@ -36,7 +36,6 @@ struct RuleGroupFormat: Decodable {
 
     init(from decoder: any Decoder) throws {
         position = Position(decoder.mark)
-        try decoder.rejectUnknownKeys(CodingKeys.self, in: "rule group")
         let container = try decoder.container(keyedBy: CodingKeys.self)
         name = try container.decodeIfPresent(Located<String>.self, forKey: .name)
         interval = try container.decodeIfPresent(Located<String>.self, forKey: .interval)
@@ -62,7 +61,6 @@ struct RuleFormat: Decodable {
 
     init(from decoder: any Decoder) throws {
         position = Position(decoder.mark)
-        try decoder.rejectUnknownKeys(CodingKeys.self, in: "rule")
         let container = try decoder.container(keyedBy: CodingKeys.self)
         record = try container.decodeIfPresent(Located<String>.self, forKey: .record)
         alert = try container.decodeIfPresent(Located<String>.self, forKey: .alert)
@@ -126,70 +124,4 @@ struct LocatedMap: Decodable {
             return LocatedPair(name: key.stringValue, value: located.value, position: located.position)
         }
     }
-}
-
-/// AnyCodingKey names any mapping key or list index, for reading keys a type does not declare.
-struct AnyCodingKey: CodingKey {
-    var stringValue: String
-    var intValue: Int?
-
-    init(_ string: String) {
-        stringValue = string
-        intValue = nil
-    }
-
-    init(index: Int) {
-        stringValue = String(index)
-        intValue = index
-    }
-
-    init?(stringValue: String) { self.init(stringValue) }
-    init?(intValue: Int) { self.init(index: intValue) }
-}
-
-/// UnknownField is a key the rule format does not know, with where it is.
-struct UnknownField: Error {
-    var message: String
-    var path: [any CodingKey]
-
-    /// The error for `name` in `section`, suggesting the known field it is probably a misspelling of.
-    init(name: String, known: [String], section: String, path: [any CodingKey]) {
-        message = "field \(name) not found in \(section)"
-        if let suggestion = closest(to: name, among: known) { message += " (did you mean \(suggestion)?)" }
-        self.path = path
-    }
-}
-
-extension Decoder {
-    /// Throws for the first key of this mapping that `Keys` does not name, as promtool's strict decoding does.
-    ///
-    /// A misspelt `anotations:` would otherwise be dropped silently and the alert would go out without them.
-    func rejectUnknownKeys<Keys: CodingKey & CaseIterable>(_ keys: Keys.Type, in section: String) throws {
-        let known = Keys.allCases.map(\.stringValue)
-        // A non-mapping is left for the caller's own decoding to report as a type mismatch.
-        guard let container = try? container(keyedBy: AnyCodingKey.self) else { return }
-        for key in container.allKeys where !known.contains(key.stringValue) {
-            throw UnknownField(name: key.stringValue, known: known, section: section, path: codingPath + [key])
-        }
-    }
-}
-
-/// closest is the known name within two edits of `name`, if exactly one is nearest.
-private func closest(to name: String, among known: [String]) -> String? {
-    let scored = known.map { ($0, editDistance(Array(name), Array($0))) }.filter { $0.1 <= 2 }
-    guard let best = scored.min(by: { $0.1 < $1.1 }) else { return nil }
-    return scored.filter { $0.1 == best.1 }.count == 1 ? best.0 : nil
-}
-
-private func editDistance(_ a: [Character], _ b: [Character]) -> Int {
-    guard !a.isEmpty else { return b.count }
-    var previous = Array(0...b.count)
-    for i in 1...a.count {
-        var current = [i] + Array(repeating: 0, count: b.count)
-        for j in stride(from: 1, through: b.count, by: 1) {
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
-        }
-        previous = current
-    }
-    return previous[b.count]
 }

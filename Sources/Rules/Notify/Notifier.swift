@@ -16,10 +16,24 @@ public actor Notifier: Service {
     /// The most alerts posted in one request, as Prometheus's `maxBatchSize`.
     public static let maxBatchSize = 64
 
-    public let alertmanagers: [URL]
-    public let timeout: Duration
+    /// Endpoint is one Alertmanager: the URL alerts are posted to and how long a post may take.
+    public struct Endpoint: Sendable, Hashable {
+        public var url: URL
+        public var timeout: Duration
+
+        public init(url: URL, timeout: Duration) {
+            self.url = url
+            self.timeout = timeout
+        }
+    }
+
+    /// AlertRelabeling rewrites an alert's labels before it is queued (`alert_relabel_configs`); nil drops the alert.
+    public typealias AlertRelabeling = @Sendable (Labels) -> Labels?
+
+    public private(set) var endpoints: [Endpoint]
     public let queueCapacity: Int
-    public let externalLabels: Labels
+    public private(set) var externalLabels: Labels
+    private var relabel: AlertRelabeling?
     private let logger: Logger
 
     private var queue: [OutgoingAlert] = []
@@ -28,19 +42,56 @@ public actor Notifier: Service {
     private let wakeups: AsyncStream<Void>
     private let wake: AsyncStream<Void>.Continuation
 
+    /// Creates a notifier posting to each endpoint's URL as given, relabeling alerts with `relabel` when set.
+    public init(
+        endpoints: [Endpoint], queueCapacity: Int = 10_000, externalLabels: Labels = Labels(),
+        relabel: AlertRelabeling? = nil, logger: Logger
+    ) {
+        self.init(
+            endpoints: endpoints, queueCapacity: queueCapacity, externalLabels: externalLabels, relabel: relabel,
+            postsToBaseURLs: false, logger: logger)
+    }
+
+    private init(
+        endpoints: [Endpoint], queueCapacity: Int, externalLabels: Labels, relabel: AlertRelabeling?,
+        postsToBaseURLs: Bool, logger: Logger
+    ) {
+        self.postsToBaseURLs = postsToBaseURLs
+        precondition(queueCapacity > 0, "the notification queue needs room for at least one alert")
+        self.endpoints = endpoints
+        self.queueCapacity = queueCapacity
+        self.externalLabels = externalLabels
+        self.relabel = relabel
+        self.logger = logger
+        self.perAlertmanager = endpoints.map { NotifierStats.AlertmanagerStats(url: $0.url) }
+        (wakeups, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
     /// Creates a notifier for Alertmanagers given by base URL, path prefix included; alerts go to `base/api/v2/alerts`.
     public init(
         alertmanagers: [URL], timeout: Duration = .seconds(10), queueCapacity: Int = 10_000,
         externalLabels: Labels = Labels(), logger: Logger
     ) {
-        precondition(queueCapacity > 0, "the notification queue needs room for at least one alert")
-        self.alertmanagers = alertmanagers
-        self.timeout = timeout
-        self.queueCapacity = queueCapacity
+        self.init(
+            endpoints: alertmanagers.map { Endpoint(url: $0, timeout: timeout) }, queueCapacity: queueCapacity,
+            externalLabels: externalLabels, relabel: nil, postsToBaseURLs: true, logger: logger)
+    }
+
+    /// Whether endpoint URLs are base URLs that get `/api/v2/alerts` appended (the `alertmanagers:` initializer).
+    private let postsToBaseURLs: Bool
+
+    /// The Alertmanager URLs as given to the initializer or to the last `apply`.
+    public var alertmanagers: [URL] { endpoints.map(\.url) }
+
+    /// Switches to a reloaded configuration's Alertmanagers, external labels and relabeling, for alerts queued from
+    /// now on. Counters of Alertmanagers that stay are kept; the HTTP client's connect timeout stays as started.
+    public func apply(endpoints: [Endpoint], externalLabels: Labels, relabel: AlertRelabeling?) {
+        var previous: [URL: NotifierStats.AlertmanagerStats] = [:]
+        for stats in perAlertmanager { previous[stats.url] = stats }
+        self.endpoints = endpoints
         self.externalLabels = externalLabels
-        self.logger = logger
-        self.perAlertmanager = alertmanagers.map { NotifierStats.AlertmanagerStats(url: $0) }
-        (wakeups, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        self.relabel = relabel
+        perAlertmanager = endpoints.map { previous[$0.url] ?? NotifierStats.AlertmanagerStats(url: $0.url) }
     }
 
     /// The URL alerts are posted to for an Alertmanager base URL.
@@ -52,8 +103,19 @@ public actor Notifier: Service {
 
     /// Queues alerts for sending, with the external labels added; when the queue overflows the oldest are dropped.
     public func enqueue(_ alerts: [OutgoingAlert]) {
-        if alerts.isEmpty { return }
-        var incoming = alerts[...]
+        // External labels first, then alert_relabel_configs, as Prometheus orders them.
+        var relabeled: [OutgoingAlert] = []
+        relabeled.reserveCapacity(alerts.count)
+        for alert in alerts {
+            var alert = alert.addingExternalLabels(externalLabels)
+            if let relabel {
+                guard let labels = relabel(alert.labels) else { continue }
+                alert.labels = labels
+            }
+            relabeled.append(alert)
+        }
+        if relabeled.isEmpty { return }
+        var incoming = relabeled[...]
         var dropped = 0
         if incoming.count > queueCapacity {
             dropped = incoming.count - queueCapacity
@@ -68,7 +130,7 @@ public actor Notifier: Service {
             droppedTotal += dropped
             logger.info("alert notification queue full, dropping the oldest alerts", metadata: ["notifier.dropped": "\(dropped)"])
         }
-        queue.append(contentsOf: incoming.map { $0.addingExternalLabels(externalLabels) })
+        queue.append(contentsOf: incoming)
         wake.yield()
     }
 
@@ -76,6 +138,9 @@ public actor Notifier: Service {
     public func send(_ alerts: [AlertState], expr: String, externalURL: String) {
         enqueue(alerts.map { OutgoingAlert($0, expr: expr, externalURL: externalURL) })
     }
+
+    /// The alerts waiting to be sent, as they will be sent: external labels added and relabeled.
+    public func queuedAlerts() -> [OutgoingAlert] { queue }
 
     /// A snapshot of the queue and the counters.
     public func stats() -> NotifierStats {
@@ -87,10 +152,10 @@ public actor Notifier: Service {
     /// Sends queued alerts as they arrive until cancelled or graceful shutdown; alerts still queued then are not sent.
     public func run() async throws {
         var configuration = HTTPClient.Configuration()
-        configuration.timeout = .init(connect: Self.timeAmount(timeout))
+        configuration.timeout = .init(connect: Self.timeAmount(endpoints.map(\.timeout).max() ?? .seconds(10)))
         configuration.connectionPool = .init(idleTimeout: .seconds(60))
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-        logger.debug("notifier started", metadata: ["notifier.alertmanagers": "\(alertmanagers.map(\.absoluteString))"])
+        logger.debug("notifier started", metadata: ["notifier.alertmanagers": "\(endpoints.map(\.url.absoluteString))"])
         await cancelWhenGracefulShutdown {
             for await _ in self.wakeups {
                 if Task.isCancelled { break }
@@ -112,14 +177,15 @@ public actor Notifier: Service {
     }
 
     private func sendBatch(_ batch: [OutgoingAlert], client: HTTPClient) async {
-        if alertmanagers.isEmpty { return }
+        if endpoints.isEmpty { return }
         let body = OutgoingAlert.jsonBody(batch)
-        let timeout = Self.timeAmount(self.timeout)
         let results = await withTaskGroup(of: (Int, String?, Double).self) { group in
-            for (index, base) in alertmanagers.enumerated() {
+            for (index, endpoint) in endpoints.enumerated() {
+                let url = postsToBaseURLs ? Self.postURL(for: endpoint.url) : endpoint.url.absoluteString
+                let timeout = Self.timeAmount(endpoint.timeout)
                 group.addTask {
                     let start = ContinuousClock.now
-                    let error = await Self.post(body, to: Self.postURL(for: base), client: client, timeout: timeout)
+                    let error = await Self.post(body, to: url, client: client, timeout: timeout)
                     let elapsed = ContinuousClock.now - start
                     let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
                     return (index, error, seconds)
@@ -138,7 +204,7 @@ public actor Notifier: Service {
                 logger.info(
                     "error sending alerts to Alertmanager",
                     metadata: [
-                        "notifier.alertmanager": "\(alertmanagers[index].absoluteString)",
+                        "notifier.alertmanager": "\(endpoints[index].url.absoluteString)",
                         "notifier.alerts": "\(batch.count)", "error": "\(error)",
                     ])
             } else {

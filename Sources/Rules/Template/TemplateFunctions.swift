@@ -251,7 +251,7 @@ enum TemplateFunctions {
     private static func isSeparator(_ scalar: Unicode.Scalar) -> Bool {
         if scalar.isASCII {
             let byte = UInt8(scalar.value)
-            if MetricNames.isWordByte(byte) { return false }
+            if LabelName.isWordByte(byte) { return false }
             return true
         }
         if scalar.properties.isAlphabetic || scalar.properties.numericType != nil { return false }

@@ -1,3 +1,4 @@
+import Config
 import Foundation
 import PromQL
 import TSDB
@@ -15,15 +16,24 @@ public struct RuleTestFile: Sendable {
     public var groupEvalOrder: [String]
     public var tests: [RuleTestGroup]
 
-    /// Parses the YAML of a test file, rejecting unknown fields as promtool's strict decoding does.
+    /// Parses the YAML of a test file (anchors and merge keys included), rejecting unknown fields as promtool's
+    /// strict decoding does: all of them at once, one `line N: field x not found in type main.T` line each.
     public init(yaml: String) throws(RuleTestFileError) {
-        let node: Node?
-        do { node = try Yams.compose(yaml: yaml) } catch { throw RuleTestFileError("yaml: \(error)") }
-        guard let node else {
+        let document: YAMLDocument
+        do {
+            document = try YAMLDocument(yaml: yaml, file: "")
+        } catch {
+            throw RuleTestFileError("yaml: " + (error.line.map { "line \($0): " } ?? "") + error.message)
+        }
+        guard let node = document.root else {
             self.init(ruleFiles: [], evaluationInterval: 60_000, groupEvalOrder: [], tests: [])
             return
         }
-        if let unknown = RuleTestFileFormat.unknownFieldsMessage(in: node) { throw RuleTestFileError(unknown) }
+        let unknown = RuleTestFileFormat.shape.unknownKeys(in: node)
+        if !unknown.isEmpty {
+            let lines = unknown.map { "\n  line \($0.line): field \($0.name) not found in type \($0.type)" }
+            throw RuleTestFileError("yaml: unmarshal errors:" + lines.joined())
+        }
         do {
             let format = try YAMLDecoder().decode(RuleTestFileFormat.self, from: node)
             self.init(
@@ -126,7 +136,7 @@ public struct RuleTestFileError: Error, Sendable, CustomStringConvertible {
     public var description: String { message }
 }
 
-/// RuleTestFileFormat mirrors the YAML keys of a test file; every level rejects unknown keys.
+/// RuleTestFileFormat mirrors the YAML keys of a test file; `shape` lists them for the unknown-key check.
 struct RuleTestFileFormat: Decodable {
     var rule_files: [String]?
     var evaluation_interval: String?
@@ -143,7 +153,6 @@ struct RuleTestFileFormat: Decodable {
         var external_url: String?
 
         init(from decoder: any Decoder) throws {
-            try RuleTestFileFormat.rejectUnknown(decoder, Keys.self, type: "testGroup")
             let c = try decoder.container(keyedBy: Keys.self)
             name = try c.decodeIfPresent(String.self, forKey: .name)
             interval = try c.decodeIfPresent(String.self, forKey: .interval)
@@ -162,7 +171,6 @@ struct RuleTestFileFormat: Decodable {
         var series: String?
         var values: String?
         init(from decoder: any Decoder) throws {
-            try RuleTestFileFormat.rejectUnknown(decoder, Keys.self, type: "series")
             let c = try decoder.container(keyedBy: Keys.self)
             series = try c.decodeIfPresent(String.self, forKey: .series)
             values = try c.decodeIfPresent(String.self, forKey: .values)
@@ -175,7 +183,6 @@ struct RuleTestFileFormat: Decodable {
         var alertname: String?
         var exp_alerts: [Alert]?
         init(from decoder: any Decoder) throws {
-            try RuleTestFileFormat.rejectUnknown(decoder, Keys.self, type: "alertTestCase")
             let c = try decoder.container(keyedBy: Keys.self)
             eval_time = try c.decodeIfPresent(String.self, forKey: .eval_time)
             alertname = try c.decodeIfPresent(String.self, forKey: .alertname)
@@ -188,7 +195,6 @@ struct RuleTestFileFormat: Decodable {
         var exp_labels: [String: String]?
         var exp_annotations: [String: String]?
         init(from decoder: any Decoder) throws {
-            try RuleTestFileFormat.rejectUnknown(decoder, Keys.self, type: "alert")
             let c = try decoder.container(keyedBy: Keys.self)
             exp_labels = try c.decodeIfPresent([String: String].self, forKey: .exp_labels)
             exp_annotations = try c.decodeIfPresent([String: String].self, forKey: .exp_annotations)
@@ -201,7 +207,6 @@ struct RuleTestFileFormat: Decodable {
         var eval_time: String?
         var exp_samples: [Sample]?
         init(from decoder: any Decoder) throws {
-            try RuleTestFileFormat.rejectUnknown(decoder, Keys.self, type: "promqlTestCase")
             let c = try decoder.container(keyedBy: Keys.self)
             expr = try c.decodeIfPresent(String.self, forKey: .expr)
             eval_time = try c.decodeIfPresent(String.self, forKey: .eval_time)
@@ -214,7 +219,6 @@ struct RuleTestFileFormat: Decodable {
         var labels: String?
         var value: Double?
         init(from decoder: any Decoder) throws {
-            try RuleTestFileFormat.rejectUnknown(decoder, Keys.self, type: "sample")
             let c = try decoder.container(keyedBy: Keys.self)
             labels = try c.decodeIfPresent(String.self, forKey: .labels)
             value = try c.decodeIfPresent(Double.self, forKey: .value)
@@ -225,7 +229,6 @@ struct RuleTestFileFormat: Decodable {
     enum Keys: String, CodingKey, CaseIterable { case rule_files, evaluation_interval, group_eval_order, tests }
 
     init(from decoder: any Decoder) throws {
-        try Self.rejectUnknown(decoder, Keys.self, type: "unitTestFile")
         let c = try decoder.container(keyedBy: Keys.self)
         rule_files = try c.decodeIfPresent([String].self, forKey: .rule_files)
         evaluation_interval = try c.decodeIfPresent(String.self, forKey: .evaluation_interval)
@@ -233,21 +236,21 @@ struct RuleTestFileFormat: Decodable {
         tests = try c.decodeIfPresent([Test].self, forKey: .tests)
     }
 
-    struct AnyKey: CodingKey {
-        var stringValue: String
-        var intValue: Int? { nil }
-        init(stringValue: String) { self.stringValue = stringValue }
-        init?(intValue: Int) { nil }
-    }
-
-    /// rejectUnknown fails on a key the format does not define, naming it as Go's strict YAML decoding does.
-    static func rejectUnknown<K: CodingKey & CaseIterable>(_ decoder: any Decoder, _ keys: K.Type, type: String) throws {
-        guard let container = try? decoder.container(keyedBy: AnyKey.self) else { return }
-        let known = Set(K.allCases.map(\.stringValue))
-        for key in container.allKeys where !known.contains(key.stringValue) {
-            throw RuleTestFileError("yaml: unmarshal errors:\n  field \(key.stringValue) not found in type main.\(type)")
+    /// The keys of promtool's test-file types, named as promtool names them in `field x not found in type T`.
+    static let shape: YAMLShape = {
+        func mapping(_ type: String, _ keys: [String], _ children: [String: YAMLShape] = [:]) -> YAMLShape {
+            .mapping(type: "main." + type, fields: Dictionary(uniqueKeysWithValues: keys.map { ($0, children[$0] ?? .any) }))
         }
-    }
+        let series = mapping("series", InputSeries.Keys.allCases.map(\.rawValue))
+        let alert = mapping("alert", Alert.Keys.allCases.map(\.rawValue))
+        let alertTest = mapping("alertTestCase", AlertTest.Keys.allCases.map(\.rawValue), ["exp_alerts": .list(alert)])
+        let sample = mapping("sample", Sample.Keys.allCases.map(\.rawValue))
+        let exprTest = mapping("promqlTestCase", ExprTest.Keys.allCases.map(\.rawValue), ["exp_samples": .list(sample)])
+        let group = mapping("testGroup", Test.Keys.allCases.map(\.rawValue), [
+            "input_series": .list(series), "alert_rule_test": .list(alertTest), "promql_expr_test": .list(exprTest),
+        ])
+        return mapping("unitTestFile", Keys.allCases.map(\.rawValue), ["tests": .list(group)])
+    }()
 
     /// duration parses a Prometheus duration such as `5m` or `1d`; a bare `0` is zero.
     static func duration(_ text: String) throws -> Int64 {

@@ -80,7 +80,7 @@ public struct RuleTestRunner: Sendable {
                 for spec in file.groups { groups.append(try RuleGroup(spec: spec, file: file.path, defaultInterval: group.interval)) }
             }
         } catch let errors as RuleErrors {
-            return errors.errors.map { FailureText($0.description) }
+            return errors.promtoolEntries.map { FailureText($0) }
         } catch {
             return [FailureText("\(error)")]
         }

@@ -1,4 +1,7 @@
-/// AlertingConfig says where to send alerts: parsed and kept here for the alerting module.
+import Config
+import Model
+
+/// AlertingConfig says where to send alerts and how to relabel them; `vigil` builds the notifier from it.
 public struct AlertingConfig: Sendable, Hashable {
     /// Relabeling applied to every alert before it is sent.
     public var alertRelabelConfigs: [RelabelConfig]
@@ -33,12 +36,14 @@ extension AlertingConfig: Decodable {
 }
 
 /// AlertmanagerConfig is one set of Alertmanagers, found like scrape targets, and how to reach them.
+///
+/// Only `static_configs` discover Alertmanagers: `file_sd_configs` is rejected by name rather than accepted and
+/// ignored, since the notifier has no discovery loop.
 public struct AlertmanagerConfig: Sendable, Hashable {
-    /// APIVersion is the Alertmanager HTTP API version Prometheus 2.42 can speak.
+    /// APIVersion is the Alertmanager HTTP API version Prometheus 2.42 can speak; it picks the alerts path.
     public enum APIVersion: String, Sendable, Hashable, CaseIterable { case v1, v2 }
 
     public var staticConfigs: [TargetGroup]
-    public var fileSDConfigs: [FileSDConfig]
     /// Relabeling applied to discovered Alertmanagers, as `relabel_configs` is to scrape targets.
     public var relabelConfigs: [RelabelConfig]
     /// Prefix of the path to the Alertmanager API, for Alertmanagers behind a reverse proxy.
@@ -48,12 +53,11 @@ public struct AlertmanagerConfig: Sendable, Hashable {
     public var apiVersion: APIVersion
 
     public init(
-        staticConfigs: [TargetGroup] = [], fileSDConfigs: [FileSDConfig] = [], relabelConfigs: [RelabelConfig] = [],
+        staticConfigs: [TargetGroup] = [], relabelConfigs: [RelabelConfig] = [],
         pathPrefix: String = "", timeout: PrometheusDuration = .seconds(10), scheme: String = "http",
         apiVersion: APIVersion = .v2
     ) {
         self.staticConfigs = staticConfigs
-        self.fileSDConfigs = fileSDConfigs
         self.relabelConfigs = relabelConfigs
         self.pathPrefix = pathPrefix
         self.timeout = timeout
@@ -69,9 +73,6 @@ public struct AlertmanagerConfig: Sendable, Hashable {
         default:
             throw ConfigIssue("invalid scheme \"\(scheme)\": expected http", at: "scheme")
         }
-        for (index, config) in fileSDConfigs.enumerated() {
-            do { try config.validate() } catch { throw error.within("file_sd_configs", .index(index)) }
-        }
         try ScrapeConfig.validateRelabeling(relabelConfigs, "relabel_configs")
         if relabelConfigs.isEmpty { try ScrapeConfig.checkStaticTargets(staticConfigs) }
     }
@@ -79,13 +80,14 @@ public struct AlertmanagerConfig: Sendable, Hashable {
 
 extension AlertmanagerConfig: Decodable {
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case staticConfigs = "static_configs", fileSDConfigs = "file_sd_configs", relabelConfigs = "relabel_configs"
+        case staticConfigs = "static_configs", relabelConfigs = "relabel_configs"
         case pathPrefix = "path_prefix", timeout, scheme, apiVersion = "api_version"
     }
 
     public init(from decoder: any Decoder) throws {
-        try decoder.rejectUnknownKeys(
-            CodingKeys.self, in: "alertmanager config", unsupported: ScrapeConfig.unsupportedHTTPClientFields)
+        var unsupported = ScrapeConfig.unsupportedHTTPClientFields
+        unsupported["file_sd_configs"] = "Alertmanagers are found through static_configs only"
+        try decoder.rejectUnknownKeys(CodingKeys.self, in: "alertmanager config", unsupported: unsupported)
         let container = try decoder.container(keyedBy: CodingKeys.self)
         var apiVersion = APIVersion.v2
         if let text = try container.decodeIfPresent(String.self, forKey: .apiVersion) {
@@ -100,7 +102,6 @@ extension AlertmanagerConfig: Decodable {
         for index in staticConfigs.indices { staticConfigs[index].source = String(index) }
         self.init(
             staticConfigs: staticConfigs,
-            fileSDConfigs: try container.decode(.fileSDConfigs, or: []),
             relabelConfigs: try container.decode(.relabelConfigs, or: []),
             pathPrefix: try container.decode(.pathPrefix, or: ""),
             timeout: try container.decode(.timeout, or: .seconds(10)),

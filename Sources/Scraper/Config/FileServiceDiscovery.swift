@@ -1,4 +1,6 @@
+import Config
 import Foundation
+import Model
 
 /// TargetGroup is targets that share labels: one entry of `static_configs` or of a file_sd file.
 public struct TargetGroup: Sendable, Hashable {
@@ -183,70 +185,8 @@ public enum FileServiceDiscovery {
         return groups
     }
 
-    /// The existing files a pattern matches, sorted; `*`, `?` and `[…]` are wildcards in the last path element.
+    /// The existing files a pattern matches, sorted; `*`, `?` and `[…]` are wildcards (Go's `filepath.Glob`).
     static func expand(_ pattern: String) -> [String] {
-        let slash = pattern.lastIndex(of: "/")
-        let directory = slash.map { String(pattern[...$0]) } ?? ""
-        let name = slash.map { String(pattern[pattern.index(after: $0)...]) } ?? pattern
-        guard name.contains(where: { "*?[".contains($0) }) else {
-            return FileManager.default.fileExists(atPath: pattern) ? [pattern] : []
-        }
-        let entries = (try? FileManager.default.contentsOfDirectory(atPath: directory.isEmpty ? "." : directory)) ?? []
-        return entries.filter { globMatches(Array(name.unicodeScalars), Array($0.unicodeScalars)) }.sorted().map { directory + $0 }
-    }
-
-    /// Shell-style matching of one path element.
-    static func globMatches(_ pattern: [Unicode.Scalar], _ name: [Unicode.Scalar]) -> Bool {
-        var p = 0, n = 0
-        var starP = -1, starN = 0
-        while n < name.count {
-            if p < pattern.count, pattern[p] == "*" {
-                starP = p
-                starN = n
-                p += 1
-                continue
-            }
-            if p < pattern.count, let next = matchOne(pattern, p, name[n]) {
-                p = next
-                n += 1
-                continue
-            }
-            guard starP >= 0 else { return false }
-            p = starP + 1
-            starN += 1
-            n = starN
-        }
-        while p < pattern.count, pattern[p] == "*" { p += 1 }
-        return p == pattern.count
-    }
-
-    /// The pattern index after matching `character` at `p`, or nil when it does not match.
-    private static func matchOne(_ pattern: [Unicode.Scalar], _ p: Int, _ character: Unicode.Scalar) -> Int? {
-        switch pattern[p] {
-        case "?":
-            return p + 1
-        case "[":
-            var i = p + 1
-            let negated = i < pattern.count && (pattern[i] == "^" || pattern[i] == "!")
-            if negated { i += 1 }
-            var matched = false
-            var first = true
-            while i < pattern.count, pattern[i] != "]" || first {
-                first = false
-                if i + 2 < pattern.count, pattern[i + 1] == "-", pattern[i + 2] != "]" {
-                    if pattern[i] <= character && character <= pattern[i + 2] { matched = true }
-                    i += 3
-                } else {
-                    if pattern[i] == character { matched = true }
-                    i += 1
-                }
-            }
-            guard i < pattern.count else { return pattern[p] == character ? p + 1 : nil }  // unclosed: literal "["
-            return matched != negated ? i + 1 : nil
-        case "\\" where p + 1 < pattern.count:
-            return pattern[p + 1] == character ? p + 2 : nil
-        default:
-            return pattern[p] == character ? p + 1 : nil
-        }
+        Glob.expand(pattern)
     }
 }

@@ -1,3 +1,5 @@
+import Config
+import Model
 import TSDB
 
 /// RelabelAction is what one relabeling step does with the labels.

@@ -1,3 +1,5 @@
+import Config
+import Model
 import TSDB
 
 /// PrometheusConfiguration is Vigil's configuration file, in the format of Prometheus's `prometheus.yml`.
@@ -68,12 +70,6 @@ public struct PrometheusConfiguration: Sendable, Hashable {
                 copy.scrapeConfigs[index].fileSDConfigs[sd].files = copy.scrapeConfigs[index].fileSDConfigs[sd].files.map(resolve)
             }
         }
-        for index in copy.alerting.alertmanagers.indices {
-            for sd in copy.alerting.alertmanagers[index].fileSDConfigs.indices {
-                copy.alerting.alertmanagers[index].fileSDConfigs[sd].files =
-                    copy.alerting.alertmanagers[index].fileSDConfigs[sd].files.map(resolve)
-            }
-        }
         return copy
     }
 }
@@ -108,7 +104,6 @@ public struct GlobalConfig: Sendable, Hashable {
     public var evaluationInterval: PrometheusDuration
     /// Labels added to alerts and federation; Vigil keeps them for the alerting module.
     public var externalLabels: Labels
-    public var queryLogFile: String
 
     public static let defaultScrapeInterval = PrometheusDuration.minutes(1)
     public static let defaultScrapeTimeout = PrometheusDuration.seconds(10)
@@ -117,14 +112,12 @@ public struct GlobalConfig: Sendable, Hashable {
     /// Zero durations mean "unset" and become the defaults on resolution, as in Prometheus.
     public init(
         scrapeInterval: PrometheusDuration = defaultScrapeInterval, scrapeTimeout: PrometheusDuration = defaultScrapeTimeout,
-        evaluationInterval: PrometheusDuration = defaultEvaluationInterval, externalLabels: Labels = Labels(),
-        queryLogFile: String = ""
+        evaluationInterval: PrometheusDuration = defaultEvaluationInterval, externalLabels: Labels = Labels()
     ) {
         self.scrapeInterval = scrapeInterval
         self.scrapeTimeout = scrapeTimeout
         self.evaluationInterval = evaluationInterval
         self.externalLabels = externalLabels
-        self.queryLogFile = queryLogFile
     }
 
     /// Fills unset durations; an unset timeout is 10s, or the interval when that is shorter.
@@ -143,18 +136,18 @@ public struct GlobalConfig: Sendable, Hashable {
 extension GlobalConfig: Decodable {
     enum CodingKeys: String, CodingKey, CaseIterable {
         case scrapeInterval = "scrape_interval", scrapeTimeout = "scrape_timeout"
-        case evaluationInterval = "evaluation_interval", externalLabels = "external_labels", queryLogFile = "query_log_file"
+        case evaluationInterval = "evaluation_interval", externalLabels = "external_labels"
     }
 
     public init(from decoder: any Decoder) throws {
-        try decoder.rejectUnknownKeys(CodingKeys.self, in: "global config")
+        try decoder.rejectUnknownKeys(
+            CodingKeys.self, in: "global config", unsupported: ["query_log_file": "Vigil does not log queries to a file"])
         let container = try decoder.container(keyedBy: CodingKeys.self)
         self.init(
             scrapeInterval: try container.decode(.scrapeInterval, or: .zero),
             scrapeTimeout: try container.decode(.scrapeTimeout, or: .zero),
             evaluationInterval: try container.decode(.evaluationInterval, or: .zero),
-            externalLabels: Labels(try container.decodeLabelMap(.externalLabels)),
-            queryLogFile: try container.decode(.queryLogFile, or: "")
+            externalLabels: Labels(try container.decodeLabelMap(.externalLabels))
         )
     }
 }
@@ -174,7 +167,6 @@ public struct ScrapeConfig: Sendable, Hashable {
     public var honorLabels = false
     public var honorTimestamps = true
     public var sampleLimit = 0
-    public var targetLimit = 0
     public var labelLimit = 0
     public var labelNameLengthLimit = 0
     public var labelValueLengthLimit = 0
@@ -211,7 +203,7 @@ public struct ScrapeConfig: Sendable, Hashable {
             throw ConfigIssue("invalid scheme \"\(scheme)\": expected http", at: "scheme")
         }
         let limits: [(String, Int)] = [
-            ("sample_limit", sampleLimit), ("target_limit", targetLimit), ("label_limit", labelLimit),
+            ("sample_limit", sampleLimit), ("label_limit", labelLimit),
             ("label_name_length_limit", labelNameLengthLimit), ("label_value_length_limit", labelValueLengthLimit),
         ]
         for (field, value) in limits where value < 0 {
@@ -247,7 +239,7 @@ extension ScrapeConfig: Decodable {
     enum CodingKeys: String, CodingKey, CaseIterable {
         case jobName = "job_name", scrapeInterval = "scrape_interval", scrapeTimeout = "scrape_timeout"
         case metricsPath = "metrics_path", scheme, params, honorLabels = "honor_labels", honorTimestamps = "honor_timestamps"
-        case sampleLimit = "sample_limit", targetLimit = "target_limit", labelLimit = "label_limit"
+        case sampleLimit = "sample_limit", labelLimit = "label_limit"
         case labelNameLengthLimit = "label_name_length_limit", labelValueLengthLimit = "label_value_length_limit"
         case bodySizeLimit = "body_size_limit", staticConfigs = "static_configs", fileSDConfigs = "file_sd_configs"
         case relabelConfigs = "relabel_configs", metricRelabelConfigs = "metric_relabel_configs"
@@ -263,8 +255,13 @@ extension ScrapeConfig: Decodable {
         return Dictionary(uniqueKeysWithValues: fields.map { ($0, reason) })
     }()
 
+    /// Scrape-config fields Prometheus has that the scrape manager does not apply, rejected by name.
+    static let unsupportedScrapeFields: [String: String] = unsupportedHTTPClientFields.merging([
+        "target_limit": "Vigil does not limit the number of targets per job",
+    ]) { $1 }
+
     public init(from decoder: any Decoder) throws {
-        try decoder.rejectUnknownKeys(CodingKeys.self, in: "scrape config", unsupported: Self.unsupportedHTTPClientFields)
+        try decoder.rejectUnknownKeys(CodingKeys.self, in: "scrape config", unsupported: Self.unsupportedScrapeFields)
         let container = try decoder.container(keyedBy: CodingKeys.self)
         self.init(jobName: try container.decode(.jobName, or: ""))
         scrapeInterval = try container.decode(.scrapeInterval, or: .zero)
@@ -275,7 +272,6 @@ extension ScrapeConfig: Decodable {
         honorLabels = try container.decode(.honorLabels, or: false)
         honorTimestamps = try container.decode(.honorTimestamps, or: true)
         sampleLimit = try container.decode(.sampleLimit, or: 0)
-        targetLimit = try container.decode(.targetLimit, or: 0)
         labelLimit = try container.decode(.labelLimit, or: 0)
         labelNameLengthLimit = try container.decode(.labelNameLengthLimit, or: 0)
         labelValueLengthLimit = try container.decode(.labelValueLengthLimit, or: 0)

@@ -1,4 +1,5 @@
 import Foundation
+import Model
 import TSDB
 
 /// DiscoveredTarget is one target of a job, with its labels before and after relabeling.

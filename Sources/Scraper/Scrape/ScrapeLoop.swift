@@ -207,6 +207,8 @@ final class ScrapeLoop: @unchecked Sendable {
                         }
                     } else {
                         let labels = finalLabels(parser.currentLabels())
+                        // Checked before caching, so a series over a limit is refused on every scrape, not just the first.
+                        if let labels { try checkLabelLimits(labels) }
                         let owned = key.owned
                         cache.entries[owned] = .init(ref: nil, labels: labels, lastSeen: cache.iteration,
                                                      explicitTimestamp: timestamp != nil && target.config.honorTimestamps)
@@ -232,6 +234,29 @@ final class ScrapeLoop: @unchecked Sendable {
             knownMetadata[metric] = entry
         }
         return parsed
+    }
+
+    /// Fails the scrape when a series breaks `label_limit`, `label_name_length_limit` or `label_value_length_limit`,
+    /// with Prometheus's messages; lengths are in bytes, as Go measures strings.
+    func checkLabelLimits(_ labels: Labels) throws(ScrapeError) {
+        let config = target.config
+        guard config.labelLimit > 0 || config.labelNameLengthLimit > 0 || config.labelValueLengthLimit > 0 else { return }
+        let metric = String(decoding: (labels["__name__"] ?? "").utf8.prefix(50), as: UTF8.self)
+        if config.labelLimit > 0, labels.count > config.labelLimit {
+            throw ScrapeError("label_limit exceeded (metric: \(metric), number of labels: \(labels.count), limit: \(config.labelLimit))")
+        }
+        for label in labels {
+            let name = String(decoding: label.name.utf8.prefix(50), as: UTF8.self)
+            if config.labelNameLengthLimit > 0, label.name.utf8.count > config.labelNameLengthLimit {
+                throw ScrapeError(
+                    "label_name_length_limit exceeded (metric: \(metric), label name: \(name), length: \(label.name.utf8.count), limit: \(config.labelNameLengthLimit))")
+            }
+            if config.labelValueLengthLimit > 0, label.value.utf8.count > config.labelValueLengthLimit {
+                let value = String(decoding: label.value.utf8.prefix(50), as: UTF8.self)
+                throw ScrapeError(
+                    "label_value_length_limit exceeded (metric: \(metric), label name: \(name), value: \"\(value)\", length: \(label.value.utf8.count), limit: \(config.labelValueLengthLimit))")
+            }
+        }
     }
 
     /// Joins scraped labels with the target's, per honor_labels, then applies metric_relabel_configs.

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Model
 import PromQL
 import Rules
 import Scraper
@@ -98,7 +99,7 @@ public struct PrometheusAPI: Sendable {
     }
 
     func labelValues(_ request: Request, name: String) async throws -> Response {
-        guard Self.isValidLabelName(name) else {
+        guard LabelName.isValid(name) else {
             throw APIError(.badData, "invalid label name: \"\(name)\"")
         }
         let parameters = try await APIParameters.from(request)
@@ -111,11 +112,6 @@ public struct PrometheusAPI: Sendable {
         }
         let sorted = values.sorted()
         return successResponse { json in json.array { json in for value in sorted { json.string(value.string) } } }
-    }
-
-    static func isValidLabelName(_ name: String) -> Bool {
-        guard let first = name.unicodeScalars.first, first == "_" || (first.isASCII && first.properties.isAlphabetic) else { return false }
-        return name.unicodeScalars.allSatisfy { $0 == "_" || ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))) }
     }
 
     // MARK: - Metadata and targets

@@ -1,24 +1,26 @@
 import Foundation
 
-/// Glob expands file patterns with the syntax of Go's `filepath.Glob`, which Prometheus uses for `rule_files`.
+/// Glob expands file patterns with the syntax of Go's `filepath.Glob`, which Prometheus uses for `rule_files` and
+/// `file_sd_configs` files: the one implementation for both.
 ///
 /// `*` matches any run of characters other than `/`, `?` one such character, `[a-z]` and `[^a-z]` a class, and
 /// `\` escapes the next character. Matches come back sorted within each directory; unreadable directories match
 /// nothing, as in Go.
-enum Glob {
-    static func hasMeta(_ pattern: String) -> Bool {
+public enum Glob {
+    /// Whether the pattern has any of the characters that make it a pattern rather than a path.
+    public static func hasMeta(_ pattern: String) -> Bool {
         pattern.contains { "*?[\\".contains($0) }
     }
 
     /// Whether the pattern is well formed: every `[` closed and no trailing `\`.
-    static func isValid(_ pattern: String) -> Bool {
+    public static func isValid(_ pattern: String) -> Bool {
         pattern.split(separator: "/", omittingEmptySubsequences: false).allSatisfy {
             match(Array($0.unicodeScalars), Array("".unicodeScalars), checkOnly: true) != nil
         }
     }
 
     /// The existing paths the pattern matches, sorted per directory level.
-    static func expand(_ pattern: String) -> [String] {
+    public static func expand(_ pattern: String) -> [String] {
         guard hasMeta(pattern) else { return FileManager.default.fileExists(atPath: pattern) ? [pattern] : [] }
         let (directory, file) = split(pattern)
         let directories = hasMeta(directory) && directory != pattern ? expand(directory) : [directory]
@@ -49,7 +51,7 @@ enum Glob {
     /// Matches one path element against one pattern element; nil when the pattern is malformed.
     ///
     /// With `checkOnly`, the name is ignored and only the pattern's syntax is checked.
-    static func match(_ pattern: [Unicode.Scalar], _ name: [Unicode.Scalar], checkOnly: Bool = false) -> Bool? {
+    public static func match(_ pattern: [Unicode.Scalar], _ name: [Unicode.Scalar], checkOnly: Bool = false) -> Bool? {
         if checkOnly {
             var index = 0
             while index < pattern.count {

@@ -1,10 +1,12 @@
+import Model
+
 extension Decoder {
     /// Throws for the first key of this mapping that `Keys` does not name, so a misspelt field is an error
     /// instead of a silently ignored setting (Prometheus decodes strictly too).
     ///
     /// `section` names the mapping in the message ("scrape config"). `unsupported` lists fields Prometheus accepts
     /// but Vigil does not implement, with the reason to print, so such files fail loudly rather than behave differently.
-    func rejectUnknownKeys<Keys: CodingKey & CaseIterable>(
+    public func rejectUnknownKeys<Keys: CodingKey & CaseIterable>(
         _ keys: Keys.Type, in section: String, unsupported: [String: String] = [:]
     ) throws {
         let known = Keys.allCases.map(\.stringValue)
@@ -17,41 +19,21 @@ extension Decoder {
                 message = "field \(name) in \(section) is not supported: the only service discovery is static_configs and file_sd_configs"
             } else {
                 message = "field \(name) not found in \(section)"
-                if let suggestion = Self.closest(to: name, among: known) { message += " (did you mean \(suggestion)?)" }
+                if let suggestion = closestName(to: name, among: known) { message += " (did you mean \(suggestion)?)" }
             }
             throw ConfigIssue(message, at: codingPath + [key], code: .unknownField, pointsAtKey: true)
         }
-    }
-
-    /// The known name within two edits of `name`, if there is exactly one nearest.
-    private static func closest(to name: String, among known: [String]) -> String? {
-        let scored = known.map { ($0, editDistance(Array(name), Array($0))) }.filter { $0.1 <= 2 }
-        guard let best = scored.min(by: { $0.1 < $1.1 }) else { return nil }
-        return scored.filter { $0.1 == best.1 }.count == 1 ? best.0 : nil
-    }
-
-    private static func editDistance(_ a: [Character], _ b: [Character]) -> Int {
-        guard !a.isEmpty else { return b.count }
-        var previous = Array(0...b.count)
-        for i in 1...a.count {
-            var current = [i] + Array(repeating: 0, count: b.count)
-            for j in stride(from: 1, through: b.count, by: 1) {
-                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
-            }
-            previous = current
-        }
-        return previous[b.count]
     }
 }
 
 extension KeyedDecodingContainer {
     /// The value for `key`, or `fallback` when the key is absent or null, as Prometheus fills unset fields.
-    func decode<T: Decodable>(_ key: Key, or fallback: T) throws -> T {
+    public func decode<T: Decodable>(_ key: Key, or fallback: T) throws -> T {
         try decodeIfPresent(T.self, forKey: key) ?? fallback
     }
 
     /// A mapping of label names to values, each name checked as Prometheus checks label names.
-    func decodeLabelMap(_ key: Key) throws -> [String: String] {
+    public func decodeLabelMap(_ key: Key) throws -> [String: String] {
         let map = try decodeIfPresent([String: String].self, forKey: key) ?? [:]
         for name in map.keys.sorted() where !LabelName.isValid(name) {
             throw ConfigIssue("\"\(name)\" is not a valid label name", at: codingPath + [key, AnyCodingKey(name)], pointsAtKey: true)
@@ -60,7 +42,7 @@ extension KeyedDecodingContainer {
     }
 
     /// A list of label names, each checked.
-    func decodeLabelNames(_ key: Key) throws -> [String] {
+    public func decodeLabelNames(_ key: Key) throws -> [String] {
         let names = try decodeIfPresent([String].self, forKey: key) ?? []
         for (index, name) in names.enumerated() where !LabelName.isValid(name) {
             throw ConfigIssue("\"\(name)\" is not a valid label name", at: codingPath + [key, AnyCodingKey(index: index)])
@@ -69,17 +51,35 @@ extension KeyedDecodingContainer {
     }
 }
 
-/// LabelName holds the rule for label names: `[a-zA-Z_][a-zA-Z0-9_]*`.
-enum LabelName {
-    static func isValid(_ name: String) -> Bool {
-        guard let first = name.utf8.first, !isDigit(first) else { return false }
-        return name.utf8.allSatisfy(isWordByte)
+extension PrometheusDuration: Decodable {
+    /// Decodes a duration string, failing with Prometheus's message at the value's position.
+    public init(from decoder: any Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        do {
+            try self.init(parsing: text)
+        } catch {
+            throw ConfigIssue(error.description, at: decoder.codingPath)
+        }
     }
+}
 
-    static func isWordByte(_ byte: UInt8) -> Bool {
-        isDigit(byte) || (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z"))
-            || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z")) || byte == UInt8(ascii: "_")
+/// closestName is the known name within two edits of `name`, if exactly one is nearest: the "did you mean" of
+/// unknown-field errors.
+public func closestName(to name: String, among known: [String]) -> String? {
+    let scored = known.map { ($0, editDistance(Array(name), Array($0))) }.filter { $0.1 <= 2 }
+    guard let best = scored.min(by: { $0.1 < $1.1 }) else { return nil }
+    return scored.filter { $0.1 == best.1 }.count == 1 ? best.0 : nil
+}
+
+private func editDistance(_ a: [Character], _ b: [Character]) -> Int {
+    guard !a.isEmpty else { return b.count }
+    var previous = Array(0...b.count)
+    for i in 1...a.count {
+        var current = [i] + Array(repeating: 0, count: b.count)
+        for j in stride(from: 1, through: b.count, by: 1) {
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+        }
+        previous = current
     }
-
-    static func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
+    return previous[b.count]
 }

@@ -47,35 +47,35 @@ public struct ConfigError: Error, Sendable, Hashable, CustomStringConvertible {
 /// The loader turns it into a `ConfigError` by looking the path up in the composed YAML, which is how errors get
 /// line numbers although `Decodable` knows nothing of positions. Issues thrown while decoding carry the absolute
 /// path; `validate()` methods throw paths relative to the value validated and their callers prefix them.
-struct ConfigIssue: Error {
-    var message: String
-    var path: [any CodingKey]
-    var code: ConfigError.Code
+public struct ConfigIssue: Error {
+    public var message: String
+    public var path: [any CodingKey]
+    public var code: ConfigError.Code
     /// Whether to point at the key of the last path component rather than at its value, as for unknown fields.
-    var pointsAtKey: Bool
+    public var pointsAtKey: Bool
 
-    init(_ message: String, at path: [any CodingKey], code: ConfigError.Code = .invalidValue, pointsAtKey: Bool = false) {
+    public init(_ message: String, at path: [any CodingKey], code: ConfigError.Code = .invalidValue, pointsAtKey: Bool = false) {
         self.message = message
         self.path = path
         self.code = code
         self.pointsAtKey = pointsAtKey
     }
 
-    init(_ message: String, at path: ConfigPath...) {
+    public init(_ message: String, at path: ConfigPath...) {
         self.init(message, at: path.map(\.key))
     }
 
     /// The same issue located below `prefix`.
-    func within(_ prefix: [any CodingKey]) -> ConfigIssue {
+    public func within(_ prefix: [any CodingKey]) -> ConfigIssue {
         var copy = self
         copy.path = prefix + path
         return copy
     }
 
-    func within(_ prefix: ConfigPath...) -> ConfigIssue { within(prefix.map(\.key)) }
+    public func within(_ prefix: ConfigPath...) -> ConfigIssue { within(prefix.map(\.key)) }
 
     /// The path in the notation a reader of the YAML would use: `scrape_configs[0].relabel_configs[1].regex`.
-    var pathDescription: String {
+    public var pathDescription: String {
         var text = ""
         for key in path {
             if let index = key.intValue, key.stringValue == "Index \(index)" || key.stringValue == String(index) {
@@ -89,14 +89,14 @@ struct ConfigIssue: Error {
 }
 
 /// ConfigPath spells one step of a `ConfigIssue` path without declaring coding keys: a field name or a list index.
-enum ConfigPath: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral {
+public enum ConfigPath: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral {
     case field(String)
     case index(Int)
 
-    init(stringLiteral value: String) { self = .field(value) }
-    init(integerLiteral value: Int) { self = .index(value) }
+    public init(stringLiteral value: String) { self = .field(value) }
+    public init(integerLiteral value: Int) { self = .index(value) }
 
-    var key: any CodingKey {
+    public var key: any CodingKey {
         switch self {
         case .field(let name): AnyCodingKey(name)
         case .index(let index): AnyCodingKey(index: index)
@@ -105,20 +105,20 @@ enum ConfigPath: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral {
 }
 
 /// AnyCodingKey names any mapping key or list index, for reading keys a type does not declare.
-struct AnyCodingKey: CodingKey {
-    var stringValue: String
-    var intValue: Int?
+public struct AnyCodingKey: CodingKey, Sendable {
+    public var stringValue: String
+    public var intValue: Int?
 
-    init(_ string: String) {
+    public init(_ string: String) {
         stringValue = string
         intValue = nil
     }
 
-    init(index: Int) {
+    public init(index: Int) {
         stringValue = String(index)
         intValue = index
     }
 
-    init?(stringValue: String) { self.init(stringValue) }
-    init?(intValue: Int) { self.init(index: intValue) }
+    public init?(stringValue: String) { self.init(stringValue) }
+    public init?(intValue: Int) { self.init(index: intValue) }
 }
