@@ -28,6 +28,9 @@ RE2::Options goOptions() {
     options.set_dot_nl(false);
     options.set_never_capture(false);
     options.set_case_sensitive(true);
+    // RE2's default budget (8 MiB) refuses selectors listing ~20,000 values, which Go compiles; the budget bounds
+    // lazily grown program and DFA memory, it is not allocated up front.
+    options.set_max_mem(int64_t{256} << 20);
     return options;
 }
 

@@ -144,6 +144,16 @@ struct GoRegexTests {
         #expect(matcher.matches(String(repeating: "a", count: 30) + "b"))
     }
 
+    @Test("a selector listing thousands of values compiles and matches, as Go accepts it")
+    func largeAlternationCompiles() throws {
+        let values = (0..<20_000).map { "host-\($0).example.org:9100" }
+        let regex = try GoRegex(anchored: values.joined(separator: "|"))
+        #expect(regex.matches("host-19999.example.org:9100"))
+        #expect(!regex.matches("host-20000.example.org:9100"))
+        let withClass = try GoRegex(anchored: "(" + values.joined(separator: "|") + ")[0-9]*")
+        #expect(withClass.matches("host-7.example.org:910042"))
+    }
+
     @Test("shortcut shapes agree with RE2 on every input")
     func shortcutsAgreeWithRE2() throws {
         let inputs = ["", "a", "b", "c", "j", "ab", "a|b", "x\ny", "\r", "é", "e\u{301}", "(.*)", ".*", "abc", "abcd", "abc\n",

@@ -65,6 +65,19 @@ struct TemplateTests {
         #expect(text == "eu https://vigil.example/prom /prom")
     }
 
+    /// match and reReplaceAll run Go's regexp (RE2): unanchored, Go's `$name` expansion, Go's errors.
+    @Test func regexFunctionsUseGoSemantics() throws {
+        #expect(try Self.expand(#"{{ reReplaceAll "(?P<x>a)" "$x$x" "cat" }}"#) == "caat")
+        #expect(try Self.expand(#"{{ reReplaceAll "x*" "-" "abc" }}"#) == "-a-b-c-")
+        #expect(try Self.expand(#"{{ reReplaceAll "(a)" "$1x" "cat" }}"#) == "ct")
+        #expect(try Self.expand(#"{{ match "a.c" "xa\rcx" }}"#) == "true")
+        #expect(try Self.expand(#"{{ match "\\d" "\u0663" }}"#) == "false")
+        let lookahead = try Self.expand(#"{{ match "(?=a)" "a" }}"#)
+        #expect(lookahead.hasSuffix("error calling match: error parsing regexp: invalid or unsupported Perl syntax: `(?=`>"), "\(lookahead)")
+        let unbalanced = try Self.expand(#"{{ reReplaceAll "(" "x" "y" }}"#)
+        #expect(unbalanced.hasSuffix("error calling reReplaceAll: regexp: Compile(`(`): error parsing regexp: missing closing ): `(`>"), "\(unbalanced)")
+    }
+
     @Test func executionErrorsBecomeTheTextLikeInPrometheus() throws {
         let text = try Self.expand("{{ humanize \"x\" }}")
         #expect(text == #"<error expanding template: error executing template __alert_T: template: __alert_T:1:115: executing "__alert_T" at <humanize "x">: error calling humanize: strconv.ParseFloat: parsing "x": invalid syntax>"#)

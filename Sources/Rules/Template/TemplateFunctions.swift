@@ -101,7 +101,7 @@ enum TemplateFunctions {
             let pattern = arguments[0].stringValue
             let regex: GoRegex
             do { regex = try GoRegex.cached(unanchored: pattern) } catch {
-                throw .init("regexp: Compile(\(goRegexpQuote(pattern)): \(String(describing: error))")
+                throw .init("regexp: Compile(\(goRegexpQuote(pattern))): \(String(describing: error))")
             }
             return .string(regex.replaceAll(in: arguments[2].stringValue, with: arguments[1].stringValue))
         },
