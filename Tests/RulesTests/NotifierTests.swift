@@ -87,7 +87,8 @@ import Testing
     }
 
     @Test func deadAlertmanagerCountsErrorsAndDropsTheBatch() async throws {
-        let port = try freeLoopbackPort()
+        let (port, release) = try deadLoopbackPort()
+        defer { release() }
         let dead = URL(string: "http://127.0.0.1:\(port)")!
         let notifier = Notifier(alertmanagers: [dead], timeout: .seconds(2), logger: Self.logger)
         let run = Task { try await notifier.run() }
@@ -214,6 +215,32 @@ func poll<T>(
 }
 
 /// A loopback TCP port nothing listens on at the moment of the call.
+/// A loopback port left bound but not listening until the returned closer runs:
+/// connections are refused, and no other test can take the port meanwhile.
+func deadLoopbackPort() throws -> (port: Int, close: () -> Void) {
+    #if canImport(Glibc)
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    #else
+        let fd = socket(AF_INET, SOCK_STREAM, 0)
+    #endif
+    guard fd >= 0 else { throw POSIXError(.EMFILE) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = 0
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
+            bind(fd, pointer, length) == 0 && getsockname(fd, pointer, &length) == 0
+        }
+    }
+    guard bound else {
+        close(fd)
+        throw POSIXError(.EADDRINUSE)
+    }
+    return (Int(UInt16(bigEndian: address.sin_port)), { close(fd) })
+}
+
 func freeLoopbackPort() throws -> Int {
     #if canImport(Glibc)
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
