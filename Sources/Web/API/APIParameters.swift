@@ -19,7 +19,7 @@ struct APIParameters {
     }
 
     /// Adds `a=1&b=2` pairs, percent-decoding names and values (`+` is a space, as in forms).
-    private mutating func addForm(_ text: String) {
+    mutating func addForm(_ text: String) {
         for pair in text.utf8.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true) {
             let parts = pair.split(separator: UInt8(ascii: "="), maxSplits: 1, omittingEmptySubsequences: false)
             values[Self.formDecoded(parts[0]), default: []].append(parts.count > 1 ? Self.formDecoded(parts[1]) : "")
@@ -75,7 +75,7 @@ struct APIParameters {
 
     static func parseTime(_ text: String) -> Timestamp? {
         if let seconds = Double(text), seconds.isFinite {
-            return Timestamp((seconds * 1000).rounded())
+            return Timestamp(exactly: (seconds * 1000).rounded())
         }
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
@@ -89,7 +89,10 @@ struct APIParameters {
     func duration(_ name: String) throws(APIError) -> Int64? {
         guard let text = self[name], !text.isEmpty else { return nil }
         if let seconds = Double(text), seconds.isFinite {
-            return Int64((seconds * 1000).rounded())
+            guard let milliseconds = Int64(exactly: (seconds * 1000).rounded()) else {
+                throw APIError(.badData, "invalid parameter \"\(name)\": cannot parse \"\(text)\" to a valid duration")
+            }
+            return milliseconds
         }
         do {
             return try parseDuration(text)

@@ -1,0 +1,50 @@
+import PromQL
+import TSDB
+import Testing
+
+/// Queries an attacker would send: huge, deeply nested, or built to make a regex backtrack. Each must get an
+/// answer (a result or Prometheus's error) within the query timeout, never a trap or a hang.
+@Suite struct HostileQueryTests {
+    static let oneMiB = 1 << 20
+
+    @Test func tenThousandParenthesesAreAParseError() throws {
+        let query = String(repeating: "(", count: 10_000) + "1" + String(repeating: ")", count: 10_000)
+        #expect(throws: PromQLParseError.self) { try parseExpr(query) }
+    }
+
+    @Test func oneMiBChainIsAParseErrorNotAStackOverflow() throws {
+        let term = "up + "
+        let query = String(repeating: term, count: Self.oneMiB / term.utf8.count) + "up"
+        #expect(query.utf8.count >= Self.oneMiB)
+        do {
+            _ = try parseExpr(query)
+            Issue.record("a 1 MiB chain of additions parsed")
+        } catch {
+            #expect(error.message.contains("nested too deeply"))
+        }
+    }
+
+    @Test func oneMiBLabelValueIsAnswered() async throws {
+        let fixture = try await EngineFixture("load 10s\n  up{job=\"api\"} 1x10")
+        let query = "up{job=\"" + String(repeating: "a", count: Self.oneMiB) + "\"}"
+        #expect(try await fixture.values(query, at: 50).isEmpty)
+    }
+
+    @Test func oneMiBOfBlanksAroundAQueryIsAnswered() async throws {
+        let fixture = try await EngineFixture("load 10s\n  up{job=\"api\"} 1x10")
+        let blanks = String(repeating: " \n\t", count: Self.oneMiB / 3)
+        #expect(try await fixture.value(blanks + "sum(up)" + blanks, at: 50) == 1)
+    }
+
+    @Test func backtrackingRegexAgainstALongValueIsAnswered() async throws {
+        let value = String(repeating: "a", count: 22)
+        let fixture = try await EngineFixture("load 10s\n  up{a=\"\(value)\"} 1x10", options: QueryOptions(timeout: .seconds(20)))
+        let started = ContinuousClock.now
+        do {
+            #expect(try await fixture.values(#"{a=~"(a+)+b"}"#, at: 50).isEmpty)
+        } catch {
+            #expect((error as? QueryError)?.kind == .timeout)
+        }
+        #expect(ContinuousClock.now - started < .seconds(30))
+    }
+}
