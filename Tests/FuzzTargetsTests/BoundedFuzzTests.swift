@@ -13,6 +13,8 @@ import Testing
 
     /// Mutated inputs per target: fewer where one input costs more (a rule test runs a whole timeline).
     static let mutations: [String: Int] = ["rule-tests": 40, "promql-eval": 150, "config": 150, "rule-file": 150]
+    /// VIGIL_FUZZ_MUTATIONS replaces every count above, for a longer local hunt without libFuzzer.
+    static let mutationOverride = ProcessInfo.processInfo.environment["VIGIL_FUZZ_MUTATIONS"].flatMap { Int($0) }
 
     @Test(
         .enabled(if: seeds.hasSharedCorpus || isCI, "../shared/conformance is missing; seeds would be the repository's only"),
@@ -34,7 +36,7 @@ import Testing
         }
         for input in corpus { record(input, await target.run(input)) }
         var mutator = FuzzMutator(seed: UInt64(name.utf8.reduce(5381) { $0 &* 33 &+ Int($1) }.magnitude), dictionary: target.dictionary)
-        for _ in 0..<(Self.mutations[name] ?? 300) {
+        for _ in 0..<(Self.mutationOverride ?? Self.mutations[name] ?? 300) {
             let input = mutator.mutate(corpus)
             record(input, await target.run(input))
         }
