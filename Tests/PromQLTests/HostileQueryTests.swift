@@ -51,3 +51,23 @@ import Testing
         #expect(ContinuousClock.now - started < .seconds(30))
     }
 }
+
+/// Label values of test-script series are read without the PromQL lexer, so their escapes are checked when unquoted.
+@Suite struct SeriesEscapeTests {
+    @Test(arguments: [#"\x"#, #"\x4"#, #"\u12"#, #"\U0011ffff"#, #"\777"#, #"\q"#, #"\"#, #"\ud800"#])
+    func malformedEscapeInASeriesIsAnErrorNotATrap(_ escape: String) {
+        let source = "load 1m\n  x{a=\"\(escape)\"} 1"
+        #expect(throws: (any Error).self) { try PromQLTestScript(source: source, name: "escapes") }
+    }
+
+    @Test func validEscapesAreDecoded() throws {
+        let script = try PromQLTestScript(source: #"load 1m"# + "\n  " + #"x{a="\x41\u00e9\101\n\"", b='\''} 1"#, name: "escapes")
+        guard case .load(let load) = script.commands.first else {
+            Issue.record("expected a load command")
+            return
+        }
+        let labels = load.series.first?.labels
+        #expect(labels?.first { $0.name == "a" }?.value == "A\u{E9}A\n\"")
+        #expect(labels?.first { $0.name == "b" }?.value == "'")
+    }
+}
