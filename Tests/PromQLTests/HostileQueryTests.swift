@@ -71,3 +71,17 @@ import Testing
         #expect(labels?.first { $0.name == "b" }?.value == "'")
     }
 }
+
+/// Test-script loads whose timestamps would pass Int64 milliseconds (`vigil test rules` reads them too).
+@Suite struct LoadOverflowTests {
+    @Test func longIntervalTimesManyValuesIsAnErrorNotATrap() {
+        // 290 years is about 9.1e12 ms; the 1,100,000th value lies past Int64.max ms.
+        let source = "load 290y\n  x 0+0x1100000"
+        do {
+            _ = try PromQLTestScript(source: source, name: "overflow")
+            Issue.record("a load past the largest timestamp was accepted")
+        } catch {
+            #expect(error.message.contains("beyond the largest timestamp"))
+        }
+    }
+}
