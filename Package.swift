@@ -127,6 +127,15 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // One harness per input surface, shared by the libFuzzer executable and the test suite's bounded run.
+        .target(
+            name: "FuzzTargets",
+            dependencies: ["API", "Web", "Rules", "PromQL", "Scraper", "TSDB"],
+            swiftSettings: swiftSettings
+        ),
+        // libFuzzer driver when built by bench/fuzz.sh with -DFUZZING; otherwise writes seeds and replays inputs.
+        .executableTarget(name: "VigilFuzz", dependencies: ["FuzzTargets"], swiftSettings: swiftSettings),
+        .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets"], swiftSettings: swiftSettings),
         // Runs the built `vigil` binary as a user would: train, serve, signals.
         .testTarget(name: "VigilCLITests", dependencies: ["vigil", "TSDB"], swiftSettings: swiftSettings),
     ]

@@ -30,7 +30,18 @@ enum JSONValue: Sendable, Decodable, Equatable {
 
     /// Decodes a body expected to be an object (`[String: …]`) or an array of objects without
     /// probing other kinds first; anything else falls back to the general decoder.
+    ///
+    /// A leading UTF-8 byte order mark is refused, as FastAPI's JSON parser refuses it (JSON text has none);
+    /// Foundation's decoder would skip it silently.
     static func decodeBody(_ data: Data, expectingArray: Bool) throws -> JSONValue {
+        if data.starts(with: [0xEF, 0xBB, 0xBF]) {
+            throw DecodingError.dataCorrupted(
+                .init(codingPath: [], debugDescription: "Unexpected UTF-8 BOM (decode using utf-8-sig)"))
+        }
+        if nestingDepth(of: data) > maxDepth {
+            throw DecodingError.dataCorrupted(
+                .init(codingPath: [], debugDescription: "arrays and objects nested deeper than \(maxDepth) levels"))
+        }
         let decoder = JSONDecoder()
         if expectingArray {
             if let rows = try? decoder.decode([[String: JSONValue]].self, from: data) { return .array(rows.map(JSONValue.object)) }
@@ -38,6 +49,41 @@ enum JSONValue: Sendable, Decodable, Equatable {
             return .object(members)
         }
         return try decoder.decode(JSONValue.self, from: data)
+    }
+
+    /// maxDepth bounds how deeply a body may nest arrays and objects.
+    ///
+    /// Decoding tries each kind of value in turn, and every failed try at depth d costs O(d), so a body of
+    /// 500 nested brackets (1 KB) took seconds of CPU. A patient needs depth 2; extra fields are echoed back.
+    static let maxDepth = 32
+
+    /// nestingDepth is the deepest bracket nesting outside strings, found in one pass without decoding.
+    static func nestingDepth(of data: Data) -> Int {
+        var depth = 0
+        var deepest = 0
+        var inString = false
+        var escaped = false
+        for byte in data {
+            if inString {
+                if escaped {
+                    escaped = false
+                } else if byte == UInt8(ascii: "\\") {
+                    escaped = true
+                } else if byte == UInt8(ascii: "\"") {
+                    inString = false
+                }
+                continue
+            }
+            switch byte {
+            case UInt8(ascii: "\""): inString = true
+            case UInt8(ascii: "["), UInt8(ascii: "{"):
+                depth += 1
+                deepest = max(deepest, depth)
+            case UInt8(ascii: "]"), UInt8(ascii: "}"): depth -= 1
+            default: break
+            }
+        }
+        return deepest
     }
 
     /// The value as it goes back to the client inside an error, like FastAPI's `input`.

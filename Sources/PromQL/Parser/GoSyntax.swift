@@ -95,9 +95,18 @@ enum GoSyntax {
     /// unquote decodes a string token the lexer has already validated: `"…"`, `'…'` or `` `…` ``.
     ///
     /// `\xNN` and octal escapes produce raw bytes as in Go; bytes that do not form valid
-    /// UTF-8 become U+FFFD because a Swift `String` is always valid Unicode.
+    /// UTF-8 become U+FFFD because a Swift `String` is always valid Unicode. A malformed escape,
+    /// which validated input never holds, is kept as written rather than trapping.
     static func unquote(_ token: ArraySlice<UInt8>) -> String {
-        let quote = token.first!
+        unquoteIfValid(token) ?? String(decoding: token.dropFirst().dropLast(), as: UTF8.self)
+    }
+
+    /// unquoteIfValid decodes a quoted string that no lexer has checked, or returns nil when it is not one:
+    /// no matching quotes, an escape cut short, a bad digit, or a code point Go refuses.
+    static func unquoteIfValid(_ token: ArraySlice<UInt8>) -> String? {
+        guard token.count >= 2, let quote = token.first, token.last == quote,
+            quote == UInt8(ascii: "\"") || quote == UInt8(ascii: "'") || quote == UInt8(ascii: "`")
+        else { return nil }
         let body = token.dropFirst().dropLast()
         if quote == UInt8(ascii: "`") || !body.contains(UInt8(ascii: "\\")) {
             return String(decoding: body, as: UTF8.self)
@@ -105,11 +114,18 @@ enum GoSyntax {
         var out: [UInt8] = []
         out.reserveCapacity(body.count)
         var index = body.startIndex
-        func hexValue(_ byte: UInt8) -> UInt32 {
-            UInt32(Character(Unicode.Scalar(byte)).hexDigitValue!)
-        }
-        func appendScalar(_ value: UInt32) {
-            out.append(contentsOf: Array(String(Character(Unicode.Scalar(value)!)).utf8))
+        /// digits reads `count` digits of `radix` after the escape letter, or nil when they are not there.
+        func digits(_ count: Int, radix: UInt32) -> UInt32? {
+            guard body.endIndex - index >= count else { return nil }
+            var value: UInt32 = 0
+            for offset in 0..<count {
+                guard let digit = Character(Unicode.Scalar(body[index + offset])).hexDigitValue, UInt32(digit) < radix else {
+                    return nil
+                }
+                value = value &* radix &+ UInt32(digit)
+            }
+            index += count
+            return value
         }
         while index < body.endIndex {
             let byte = body[index]
@@ -118,6 +134,7 @@ enum GoSyntax {
                 index += 1
                 continue
             }
+            guard index + 1 < body.endIndex else { return nil }
             let kind = body[index + 1]
             index += 2
             switch kind {
@@ -129,21 +146,21 @@ enum GoSyntax {
             case UInt8(ascii: "t"): out.append(0x09)
             case UInt8(ascii: "v"): out.append(0x0B)
             case UInt8(ascii: "x"):
-                out.append(UInt8(hexValue(body[index]) << 4 | hexValue(body[index + 1])))
-                index += 2
-            case UInt8(ascii: "u"), UInt8(ascii: "U"):
-                let count = kind == UInt8(ascii: "u") ? 4 : 8
-                var value: UInt32 = 0
-                for offset in 0..<count { value = value << 4 | hexValue(body[index + offset]) }
-                index += count
-                appendScalar(value)
-            case UInt8(ascii: "0")...UInt8(ascii: "7"):
-                var value = UInt32(kind - UInt8(ascii: "0"))
-                for offset in 0..<2 { value = value << 3 | UInt32(body[index + offset] - UInt8(ascii: "0")) }
-                index += 2
+                guard let value = digits(2, radix: 16) else { return nil }
                 out.append(UInt8(value))
+            case UInt8(ascii: "u"), UInt8(ascii: "U"):
+                guard let value = digits(kind == UInt8(ascii: "u") ? 4 : 8, radix: 16), let scalar = Unicode.Scalar(value) else {
+                    return nil
+                }
+                out.append(contentsOf: Array(String(Character(scalar)).utf8))
+            case UInt8(ascii: "0")...UInt8(ascii: "7"):
+                index -= 1
+                guard let value = digits(3, radix: 8), value <= 0xFF else { return nil }
+                out.append(UInt8(value))
+            case UInt8(ascii: "\\"), quote:
+                out.append(kind)
             default:
-                out.append(kind)  // \\, \" and \' stand for themselves.
+                return nil
             }
         }
         return String(decoding: out, as: UTF8.self)

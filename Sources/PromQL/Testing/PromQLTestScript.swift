@@ -90,7 +90,10 @@ public struct PromQLTestScript: Sendable {
                     do { definition = try SeriesDescription(lines[i]) } catch { throw fail(i, error.message) }
                     var samples: [Sample] = []
                     for (step, value) in definition.values.enumerated() {
-                        if let value { samples.append(Sample(t: Int64(step) * interval, v: value)) }
+                        // A long interval times many values can pass the largest timestamp; that is bad input, not a trap.
+                        let (t, overflow) = Int64(step).multipliedReportingOverflow(by: interval)
+                        if overflow { throw fail(i, "value \(step) of the series lies beyond the largest timestamp at step \(text)") }
+                        if let value { samples.append(Sample(t: t, v: value)) }
                     }
                     if let position = positions[definition.labels] {
                         series[position].samples = samples

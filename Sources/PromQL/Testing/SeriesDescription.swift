@@ -63,7 +63,10 @@ struct SeriesDescription {
                 }
                 guard index < bytes.count else { throw Failure(message: "unterminated label value in \(line)") }
                 index += 1
-                pairs.append(Label(name, GoSyntax.unquote(bytes[start..<index])))
+                guard let value = GoSyntax.unquoteIfValid(bytes[start..<index]) else {
+                    throw Failure(message: "invalid escape sequence in label value \(String(decoding: bytes[start..<index], as: UTF8.self)) in \(line)")
+                }
+                pairs.append(Label(name, value))
                 skipSpaces()
                 if index < bytes.count, bytes[index] == UInt8(ascii: ",") { index += 1 }
             }

@@ -46,7 +46,7 @@ enum GoFormat {
             }
             if index < scalars.count, scalars[index] == "*" {
                 index += 1
-                if argument < arguments.count, case .int(let width) = arguments[argument] {
+                if argument < arguments.count, case .int(let width) = arguments[argument], !Self.isTooLarge(width) {
                     flags.width = abs(width)
                     if width < 0 { flags.minus = true; flags.zero = false }
                 } else {
@@ -60,7 +60,9 @@ enum GoFormat {
                 index += 1
                 if index < scalars.count, scalars[index] == "*" {
                     index += 1
-                    if argument < arguments.count, case .int(let precision) = arguments[argument], precision >= 0 {
+                    if argument < arguments.count, case .int(let precision) = arguments[argument], precision >= 0,
+                        !Self.isTooLarge(precision)
+                    {
                         flags.precision = precision
                     } else {
                         out += "%!(BADPREC)"
@@ -103,9 +105,18 @@ enum GoFormat {
         return out
     }
 
+    /// isTooLarge is Go's bound on widths and precisions (1e6), which keeps a format from allocating without limit.
+    static func isTooLarge(_ number: Int) -> Bool { number > 1_000_000 || number < -1_000_000 }
+
+    /// readNumber reads a literal width or precision; past Go's bound it consumes the rest of the format,
+    /// as Go does, so the verb is then missing.
     private static func readNumber(_ scalars: [Unicode.Scalar], _ index: inout Int) -> Int? {
         var value: Int?
-        while index < scalars.count, let digit = Int(String(scalars[index])), scalars[index].isASCII {
+        while index < scalars.count, scalars[index].isASCII, let digit = Int(String(scalars[index])) {
+            if isTooLarge(value ?? 0) {
+                index = scalars.count
+                return nil
+            }
             value = (value ?? 0) * 10 + digit
             index += 1
         }

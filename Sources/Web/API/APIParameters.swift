@@ -37,7 +37,7 @@ struct APIParameters {
     }
 
     /// Adds `a=1&b=2` pairs, percent-decoding names and values (`+` is a space, as in forms).
-    private mutating func addForm(_ text: String) {
+    mutating func addForm(_ text: String) {
         for pair in text.utf8.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true) {
             let parts = pair.split(separator: UInt8(ascii: "="), maxSplits: 1, omittingEmptySubsequences: false)
             values[Self.formDecoded(parts[0]), default: []].append(parts.count > 1 ? Self.formDecoded(parts[1]) : "")
