@@ -36,7 +36,6 @@ extension FuzzTarget {
     static let promqlEval = FuzzTarget(name: "promql-eval", maxInputBytes: 64 << 10, dictionary: promqlDictionary) { input in
         let expr: Expr
         do { expr = try parseExpr(text(input)) } catch { return .rejected }
-        if mayBacktrackForMinutes(input) { return .skipped }
         let engine = PromQLEngine(querier: await fixtureStore.value, options: fuzzQueryOptions)
         var verdict = FuzzVerdict.rejected
         do {

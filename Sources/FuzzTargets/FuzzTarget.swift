@@ -59,21 +59,6 @@ public struct FuzzTarget: Sendable {
     /// named finds a target by name.
     public static func named(_ name: String) -> FuzzTarget? { all.first { $0.name == name } }
 
-    /// mayBacktrackForMinutes spots a quantified group (`(a+)+`, `(.*)*`, `(x){9}`) that could hold a regex.
-    ///
-    /// Swift's Regex, which matchers and templates use until RE2 replaces it, backtracks exponentially on
-    /// such patterns and cannot be interrupted, so the harnesses that evaluate regexes skip these inputs to stay
-    /// bounded. Once RE2 is in, this returns false and the inputs run.
-    static func mayBacktrackForMinutes(_ input: [UInt8]) -> Bool {
-        guard !regexIsLinearTime else { return false }
-        for (index, byte) in input.enumerated().dropFirst() where input[index - 1] == UInt8(ascii: ")") {
-            if byte == UInt8(ascii: "+") || byte == UInt8(ascii: "*") || byte == UInt8(ascii: "{") { return true }
-        }
-        return false
-    }
-
-    /// Whether matchers and template regexes run in linear time (RE2); set it when they do.
-    static let regexIsLinearTime = false
 
     /// text reads input bytes as UTF-8, replacing invalid sequences as a server decoding a request would.
     static func text(_ input: [UInt8]) -> String { String(decoding: input, as: UTF8.self) }
