@@ -95,7 +95,7 @@ import Testing
         defer { run.cancel() }
         let alerts = (0..<3).map { OutgoingAlert(labels: ["alertname": "A\($0)"], startsAt: 0, endsAt: nil) }
         await notifier.enqueue(alerts)
-        let stats = try await poll("the dead Alertmanager's errors to be counted") {
+        let stats = try await poll("the dead Alertmanager's errors to be counted", seconds: 60) {
             let stats = await notifier.stats()
             return stats.alertmanagers[0].errorsTotal == 3 ? stats : nil
         }
@@ -104,7 +104,7 @@ import Testing
         #expect(stats.queueLength == 0)
         // The notifier keeps going after the failure.
         await notifier.enqueue(alerts)
-        _ = try await poll("a second failed batch") {
+        _ = try await poll("a second failed batch", seconds: 60) {
             await notifier.stats().alertmanagers[0].errorsTotal == 6 ? true : nil
         }
         run.cancel()

@@ -8,9 +8,13 @@ import Glibc
 /// Storage on a file system that fills up: the API keeps serving, failed commits are logged, and
 /// ingestion resumes with an intact file once there is space again. Needs root to mount a small tmpfs.
 @Suite(.serialized) struct FullDiskTests {
-    /// Runs a shell command and returns its exit status.
+    /// Runs a shell command on its own thread (never blocking the concurrency pool) and returns its exit status.
     @discardableResult
-    func shell(_ command: String) throws -> Int32 {
+    func shell(_ command: String) async throws -> Int32 {
+        try await onOwnThread { try Self.shellBlocking(command) }
+    }
+
+    static func shellBlocking(_ command: String) throws -> Int32 {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
         process.arguments = ["-c", command]
@@ -32,12 +36,12 @@ import Glibc
         let mountPoint = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-full-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: mountPoint, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: mountPoint) }
-        guard getuid() == 0, try shell("mount -t tmpfs -o size=4m tmpfs '\(mountPoint.path)'") == 0 else {
+        guard getuid() == 0, try await shell("mount -t tmpfs -o size=4m tmpfs '\(mountPoint.path)'") == 0 else {
             if ProcessInfo.processInfo.environment["CI"] == "true" { Issue.record("cannot mount a tmpfs: CI must run as root") }
             print("FullDiskTests skipped: mounting a tmpfs needs root")
             return
         }
-        defer { try? shell("umount -l '\(mountPoint.path)'") }
+        defer { _ = try? Self.shellBlocking("umount -l '\(mountPoint.path)'") }
         let storePath = mountPoint.appendingPathComponent("vigil.db").path
         let server = try ServerProcess(arguments: [], scrapeInterval: "1s", storagePathOverride: storePath)
         try await server.waitUntilListening()
@@ -45,7 +49,7 @@ import Glibc
 
         // Fill the file system to the last byte.
         let filler = mountPoint.appendingPathComponent("filler").path
-        try shell("dd if=/dev/zero of='\(filler)' bs=4k")
+        try await shell("dd if=/dev/zero of='\(filler)' bs=4k")
         try await waitFor(within: .seconds(60)) { server.log.contains("storing the scrape failed") }
         #expect(try await server.request("/predict", method: "POST", body: exampleRequestBody).status == 200)
         #expect(try await server.get("/health").status == 200)
@@ -68,14 +72,14 @@ import Glibc
         let mountPoint = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-full-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: mountPoint, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: mountPoint) }
-        guard getuid() == 0, try shell("mount -t tmpfs -o size=1m tmpfs '\(mountPoint.path)'") == 0 else {
+        guard getuid() == 0, try await shell("mount -t tmpfs -o size=1m tmpfs '\(mountPoint.path)'") == 0 else {
             if ProcessInfo.processInfo.environment["CI"] == "true" { Issue.record("cannot mount a tmpfs: CI must run as root") }
             print("FullDiskTests skipped: mounting a tmpfs needs root")
             return
         }
-        defer { try? shell("umount -l '\(mountPoint.path)'") }
+        defer { _ = try? Self.shellBlocking("umount -l '\(mountPoint.path)'") }
         let filler = mountPoint.appendingPathComponent("filler").path
-        try shell("dd if=/dev/zero of='\(filler)' bs=4k")
+        try await shell("dd if=/dev/zero of='\(filler)' bs=4k")
         let server = try ServerProcess(arguments: [], scrapeInterval: "1s",
                                        storagePathOverride: mountPoint.appendingPathComponent("vigil.db").path)
         try await server.waitUntilListening(monitoring: false)
