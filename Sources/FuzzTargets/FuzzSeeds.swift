@@ -46,7 +46,7 @@ public struct FuzzSeeds: Sendable {
 
     /// The expressions of every `eval` line in the PromQL test scripts, then those of rule files.
     func promqlExpressions() -> [String] {
-        let scripts = files(in: ["Tests/PromQLTests/Fixtures/promql"], shared: ["conformance/promql"], extensions: ["test"])
+        let scripts = files(in: [], shared: ["conformance/promql"], extensions: ["test"])
         var expressions: [String] = []
         for script in scripts {
             for line in script.split(separator: "\n") where line.hasPrefix("eval") {
@@ -102,7 +102,7 @@ public struct FuzzSeeds: Sendable {
 
     /// Rule files: the repository's fixtures, promtool's, and a spread of the real-world corpus.
     func ruleFiles() -> [String] {
-        let own = files(in: ["Tests/RulesTests/Fixtures/rules", "Tests/RulesTests/Fixtures/promtool"], shared: [], extensions: ["yml"])
+        let own = files(in: ["Tests/RulesTests/Fixtures/rules"], shared: ["conformance/promtool"], extensions: ["yml"])
         let conformance = files(in: [], shared: ["conformance/promtool", "conformance/external"], extensions: ["yml", "yaml"])
         return own + interleaved(conformance).filter { !$0.contains("rule_files:") }
     }
@@ -130,7 +130,7 @@ public struct FuzzSeeds: Sendable {
     }
 
     func ruleTestFiles() -> [String] {
-        let candidates = files(in: ["Tests/RulesTests/Fixtures/promtool"], shared: ["conformance/promtool"], extensions: ["yml"])
+        let candidates = files(in: [], shared: ["conformance/promtool"], extensions: ["yml"])
         let fixed = """
             rule_files: [rules.yml]
             evaluation_interval: 1m

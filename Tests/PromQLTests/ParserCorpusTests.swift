@@ -3,7 +3,7 @@ import Testing
 
 @testable import PromQL
 
-/// EvalCase is one `eval*` line of Prometheus's own engine tests (`Fixtures/promql/*.test`).
+/// EvalCase is one `eval*` line of Prometheus's own engine tests (`../shared/conformance/promql/*.test`).
 struct EvalCase: Sendable, CustomTestStringConvertible {
     var file: String
     var line: Int
@@ -13,10 +13,9 @@ struct EvalCase: Sendable, CustomTestStringConvertible {
 
     var testDescription: String { "\(file):\(line) \(expression)" }
 
-    /// all reads every eval line of the v2.42 test scripts shipped as test resources.
+    /// all reads every eval line of Prometheus 2.42's test scripts in `../shared/conformance/promql`.
     static let all: [EvalCase] = {
-        let directory = Bundle.module.url(forResource: "Fixtures", withExtension: nil)!
-            .appendingPathComponent("promql")
+        let directory = SharedConformance.directory.appendingPathComponent("promql")
         let files = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
         var cases: [EvalCase] = []
         for file in files.filter({ $0.hasSuffix(".test") }).sorted() {

@@ -159,14 +159,14 @@ struct TestDiffTests {
     }
 
     @Test func queryResultsColourTheDifferingSamples() async throws {
-        let result = await RuleTestRunner().test(file: Fixtures.path("promtool/failing.yml"))
+        let result = await RuleTestRunner().test(file: SharedConformance.directory.appendingPathComponent("promtool/failing.yml").path)
         let coloredErr = RuleTestReport.chunks(for: result, color: true).map { if case .stderr(let text) = $0 { text } else { "" } }.joined()
         #expect(coloredErr.contains("exp: " + Self.red + #"{__name__="test"} 1E+00"#))
         #expect(coloredErr.contains("got: " + Self.green + #"{__name__="test"} 0E+00"#))
     }
 
     @Test func plainOutputHasNoEscapes() async throws {
-        let result = await RuleTestRunner().test(file: Fixtures.path("promtool/failing.yml"))
+        let result = await RuleTestRunner().test(file: SharedConformance.directory.appendingPathComponent("promtool/failing.yml").path)
         #expect(!RuleTestReport(results: [result]).stderr.contains("\u{1B}"))
     }
 }
