@@ -100,4 +100,51 @@ struct RuleOutputStalenessTests {
         #expect(alerts.count == 1)
         #expect(alerts.first.map { $0.samples.count == 2 && $0.samples[0].v == 1 && StaleNaN.isStale($0.samples[1].v) } == true)
     }
+
+    /// After a reload drops a rule, the series it wrote are marked stale at the group's next evaluation; a rule
+    /// with the same name and labels but a new expression takes its predecessor's series over instead.
+    @Test func aReloadMarksTheSeriesOfRemovedRulesStale() async throws {
+        let store = TimeSeriesStore(options: .init(retentionMillis: nil))
+        var input = AppendBatch()
+        input.append(labels: ["__name__": "up", "job": "api"], t: 0, v: 1)
+        input.append(labels: ["__name__": "up", "job": "api"], t: 60_000, v: 1)
+        _ = try await store.commit(input)
+        let engine = PromQLEngine(querier: store)
+        let query: QueryFunc = { expr, time in
+            guard case .vector(let samples) = try await engine.instantQuery(expr, at: time) else { return [] }
+            return samples.map { ($0.labels, $0.v) }
+        }
+        let append: @Sendable ([(labels: Labels, value: Double)], Timestamp) async -> Void = { samples, time in
+            var batch = AppendBatch()
+            for sample in samples { batch.append(labels: sample.labels, t: time, v: sample.value) }
+            _ = try? await store.commit(batch)
+        }
+        func group(_ yaml: String) throws -> RuleGroup {
+            try RuleGroup(spec: try RuleFile(yaml: yaml, file: "rules.yml").groups[0], file: "rules.yml", defaultInterval: 60_000)
+        }
+        var old = try group("""
+            groups:
+              - name: g
+                rules:
+                  - record: job:up:max
+                    expr: max by (job) (up)
+                  - record: job:up:min
+                    expr: min by (job) (up)
+            """)
+        _ = await old.evaluate(at: 0, query: query, appendNow: append)
+        var new = try group("""
+            groups:
+              - name: g
+                rules:
+                  - record: job:up:max
+                    expr: max by (job) (up) * 1
+            """)
+        new.inheritState(from: old)
+        _ = await new.evaluate(at: 60_000, query: query, appendNow: append)
+
+        let removed = try await store.select([try Matcher(.equal, "__name__", "job:up:min")], mint: 0, maxt: 60_000)
+        #expect(removed.first.map { $0.samples.count == 2 && StaleNaN.isStale($0.samples[1].v) } == true)
+        let kept = try await store.select([try Matcher(.equal, "__name__", "job:up:max")], mint: 0, maxt: 60_000)
+        #expect(kept.first?.samples.map(\.v) == [1, 1])
+    }
 }
