@@ -2,6 +2,7 @@
 # Builds the libFuzzer executable (release, -sanitize=fuzzer,address, scratch path .build-fuzz) and runs every
 # fuzz target for a while, one at a time on one core. Seeds are written at run time from the repository's fixtures
 # and ../shared (never copied into the repository); new corpus entries and crash files go to bench/out/fuzz.
+# One process, no -jobs: with -jobs libFuzzer forks and logs to fuzz-N.log in the working directory.
 # Prints executions per target and any crash file, and exits 1 when a target crashed.
 #
 #   bench/fuzz.sh [seconds-per-target] [target...]      (default 120, all targets)
@@ -35,7 +36,7 @@ for target in "${targets[@]}"; do
     log="$dir/fuzz.log"
     set +e
     VIGIL_FUZZ_TARGET="$target" "$binary" "$dir/corpus" "$dir/seeds" \
-        -max_total_time="$seconds" -timeout=20 -rss_limit_mb=3072 -max_len=65536 -workers=1 -jobs=1 \
+        -max_total_time="$seconds" -timeout=20 -rss_limit_mb=3072 -max_len=65536 -workers=1 \
         -artifact_prefix="$dir/crashes/" -print_final_stats=1 >"$log" 2>&1
     status=$?
     set -e
