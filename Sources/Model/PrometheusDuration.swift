@@ -122,30 +122,9 @@ public struct PrometheusDuration: Hashable, Comparable, Sendable, CustomStringCo
         public var description: String {
             switch reason {
             case .empty: "empty duration string"
-            case .syntax: "not a valid duration string: \(Self.quoted(text))"
+            case .syntax: "not a valid duration string: \(GoQuote.quote(text))"
             case .outOfRange: "duration out of range"
             }
-        }
-
-        /// Go's `%q` for the characters a mistyped duration can hold.
-        private static func quoted(_ text: String) -> String {
-            var out = "\""
-            for scalar in text.unicodeScalars {
-                switch scalar {
-                case "\"": out += "\\\""
-                case "\\": out += "\\\\"
-                case "\n": out += "\\n"
-                case "\t": out += "\\t"
-                case "\r": out += "\\r"
-                default:
-                    if scalar.value < 0x20 || scalar.value == 0x7F {
-                        out += "\\x" + (scalar.value < 0x10 ? "0" : "") + String(scalar.value, radix: 16)
-                    } else {
-                        out.unicodeScalars.append(scalar)
-                    }
-                }
-            }
-            return out + "\""
         }
     }
 }
