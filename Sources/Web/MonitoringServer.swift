@@ -16,9 +16,13 @@ public struct MonitoringServer: Sendable {
     let logger: Logger
 
     public let ruleManager: RuleManager?
+    /// The directory of Grafana dashboard JSON files (`--web.dashboards.path`); `/dashboard` draws `ml-api-dashboard.json`.
+    let dashboardsDirectory: String
 
     public init(store: TimeSeriesStore, scrapeManager: ScrapeManager, metrics: VigilMetrics, state: ServerState, version: String,
-                ruleManager: RuleManager? = nil, logger: Logger, reload: @escaping @Sendable () async -> String?) {
+                ruleManager: RuleManager? = nil, dashboardsDirectory: String = "dashboards", logger: Logger,
+                reload: @escaping @Sendable () async -> String?) {
+        self.dashboardsDirectory = dashboardsDirectory
         self.api = PrometheusAPI(store: store, scrapeManager: scrapeManager, state: state, version: version, ruleManager: ruleManager)
         self.ruleManager = ruleManager
         self.store = store
@@ -36,7 +40,7 @@ public struct MonitoringServer: Sendable {
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: await metrics.render())))
         }
         api.addRoutes(to: router)
-        DashboardRoutes(dashboardPath: "dashboards/ml-api-dashboard.json", querier: store, options: api.queryOptions).addRoutes(to: router)
+        DashboardRoutes(dashboardPath: dashboardsDirectory + "/ml-api-dashboard.json", querier: store, options: api.queryOptions).addRoutes(to: router)
         if let ruleManager { PagesRoutes(ruleManager: ruleManager, scrapeManager: scrapeManager).addRoutes(to: router) }
         router.get("/") { _, _ in
             Response(status: .found, headers: [.location: "/alerts"])

@@ -106,6 +106,7 @@ actor MonitoringSupervisor: Service {
         await install(reloader)
         let monitoring = MonitoringServer(store: store, scrapeManager: scrapeManager, metrics: vigilMetrics, state: serverState,
                                           version: VigilVersion.current, ruleManager: ruleManager,
+                                          dashboardsDirectory: serve.resolvedDashboardsPath,
                                           logger: Logger(label: "vigil.web")) { await reloader.reload() }
         let group = ServiceGroup(configuration: .init(
             services: [

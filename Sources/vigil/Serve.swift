@@ -62,7 +62,18 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("web.external-url"), help: "The URL under which Vigil is reached, for alerts' generator links. Env VIGIL_WEB_EXTERNAL_URL.")
     var externalURL: String = Env.value("web.external-url", default: "")
 
+    @Option(name: .customLong("web.dashboards.path"), help: "Directory of Grafana dashboard JSON files; default: dashboards/ beside the configuration file's directory. Env VIGIL_WEB_DASHBOARDS_PATH.")
+    var dashboardsPath: String = Env.value("web.dashboards.path", default: "")
+
     @OptionGroup var logging: LoggingOptions
+
+    /// The dashboards directory: the flag, or `dashboards/` next to the directory holding `--config.file`,
+    /// so the default never depends on the working directory.
+    var resolvedDashboardsPath: String {
+        if !dashboardsPath.isEmpty { return URL(fileURLWithPath: dashboardsPath).path }
+        return URL(fileURLWithPath: configFile).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("dashboards").path
+    }
 
     func validate() throws {
         guard ListenAddress(apiListenAddress) != nil else {
@@ -113,7 +124,7 @@ struct Serve: AsyncParsableCommand {
             "config.file": configFile, "api.listen-address": apiListenAddress, "web.listen-address": webListenAddress,
             "storage.path": storagePath, "storage.retention.time": retentionTime, "storage.retention.size": retentionSize,
             "model.path": modelPath, "api.body-size-limit": String(bodySizeLimit), "api.container-name": containerName,
-            "log.level": logging.level, "log.format": logging.format,
+            "log.level": logging.level, "log.format": logging.format, "web.dashboards.path": resolvedDashboardsPath,
         ]
     }
 

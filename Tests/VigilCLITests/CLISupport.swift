@@ -88,7 +88,8 @@ final class ServerProcess {
         if let rules { try Data(rules.utf8).write(to: directory.appendingPathComponent("rules.yml")) }
         process.executableURL = vigilBinary
         process.arguments = ["serve", "--api.listen-address", "127.0.0.1:\(port)", "--web.listen-address", "127.0.0.1:\(webPort)",
-                             "--storage.path", storagePath, "--config.file", configPath] + arguments
+                             "--storage.path", storagePath, "--config.file", configPath,
+                             "--web.dashboards.path", Repository.root.appendingPathComponent("dashboards").path] + arguments
         process.currentDirectoryURL = Repository.root
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let log = try FileHandle(forWritingTo: logURL)

@@ -90,3 +90,25 @@ func waitFor(within timeout: Duration, sourceLocation: SourceLocation = #_source
         _ = try await first.waitForExit()
     }
 }
+
+@Suite struct DashboardsPathTests {
+    @Test func theDashboardsDirectoryComesFromTheFlagNotTheWorkingDirectory() async throws {
+        let empty = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-no-dashboards-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: empty) }
+        // The working directory (the repository) has dashboards/, but the flag points elsewhere: no dashboard.
+        let server = try ServerProcess(arguments: ["--web.dashboards.path", empty.path])
+        try await server.waitUntilListening()
+        #expect(try await server.get("/dashboard", web: true).status != 200)
+        let flags = try await server.get("/api/v1/status/flags", web: true).body
+        #expect(flags.contains(empty.path))
+        server.signal(SIGTERM)
+        _ = try await server.waitForExit()
+
+        let repositoryDashboards = try ServerProcess(arguments: [])
+        try await repositoryDashboards.waitUntilListening()
+        #expect(try await repositoryDashboards.get("/dashboard", web: true).status == 200)
+        repositoryDashboards.signal(SIGTERM)
+        _ = try await repositoryDashboards.waitForExit()
+    }
+}
