@@ -114,7 +114,7 @@ actor MonitoringSupervisor: Service {
                 .init(service: scrapeManager),
                 .init(service: ruleManager),
                 .init(service: notifier),
-                .init(service: StorageMaintenance(store: store, logger: logger)),
+                .init(service: StorageMaintenance(store: store, interval: serve.maintenanceIntervalDuration, logger: logger)),
             ],
             logger: logger
         ))

@@ -38,6 +38,9 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("storage.retention.time"), help: "How long to keep samples, e.g. 15d or 12h; 0 keeps them until the size limit. Env VIGIL_STORAGE_RETENTION_TIME.")
     var retentionTime: String = Env.value("storage.retention.time", default: "15d")
 
+    @Option(name: .customLong("storage.maintenance-interval"), help: .hidden)
+    var maintenanceInterval: String = "1m"
+
     @Option(name: .customLong("storage.retention.size"), help: "Largest size of the database, e.g. 512MB or 10GB; 0 for no limit. Env VIGIL_STORAGE_RETENTION_SIZE.")
     var retentionSize: String = Env.value("storage.retention.size", default: "0")
 
@@ -85,6 +88,13 @@ struct Serve: AsyncParsableCommand {
         guard bodySizeLimit > 0 else { throw ValidationError("--api.body-size-limit must be positive") }
         do { _ = try PrometheusDuration(parsing: retentionTime) } catch {
             throw ValidationError("--storage.retention.time: \(error)")
+        }
+        do {
+            guard try PrometheusDuration(parsing: maintenanceInterval).milliseconds > 0 else {
+                throw ValidationError("--storage.maintenance-interval must be positive")
+            }
+        } catch let error as ValidationError { throw error } catch {
+            throw ValidationError("--storage.maintenance-interval: \(error)")
         }
         do { _ = try ByteSize(parsing: retentionSize) } catch {
             throw ValidationError("--storage.retention.size: \(error)")
@@ -253,35 +263,6 @@ struct SignalReloadService: Service {
         for await _ in signals.cancelOnGracefulShutdown() {
             logger.info("SIGHUP received, reloading")
             _ = await supervisor.reload()
-        }
-    }
-}
-
-/// Applies retention and checkpoints the head once a minute.
-struct StorageMaintenance: Service {
-    let store: TimeSeriesStore
-    let logger: Logger
-
-    func run() async throws {
-        try? await cancelWhenGracefulShutdown {
-            while true {
-                try await Task.sleep(for: .seconds(60))
-                await maintain()
-            }
-        }
-    }
-
-    private func maintain() async {
-        do {
-            let result = try await store.applyRetention()
-            try await store.compact()
-            try await store.checkpoint()
-            if result.chunksDeleted > 0 {
-                logger.info("retention applied", metadata: ["chunks_deleted": .stringConvertible(result.chunksDeleted),
-                                                             "series_deleted": .stringConvertible(result.seriesDeleted)])
-            }
-        } catch {
-            logger.error("storage maintenance failed", metadata: ["error": .string("\(error)")])
         }
     }
 }

@@ -116,6 +116,9 @@ struct TSDBCommand: AsyncParsableCommand {
         @Flag(help: "Print `committed T` after every commit, for crash tests.")
         var printCommits = false
 
+        @Flag(help: "Leave closed chunks uncompacted, as a store killed before its maintenance would (for fault tests).")
+        var skipCompaction = false
+
         @Option(help: "Also write the same samples as OpenMetrics text to this file (for `promtool tsdb create-blocks-from openmetrics`).")
         var openmetrics: String?
 
@@ -148,7 +151,7 @@ struct TSDBCommand: AsyncParsableCommand {
                 }
             }
             let elapsed = clock.now - started
-            try await store.close()
+            try await store.close(compacting: !skipCompaction)
             let stats = try await TimeSeriesStore(path: storagePath, options: .init(retentionMillis: nil)).stats()
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
             let appended = steps * series
