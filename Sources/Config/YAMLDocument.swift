@@ -26,6 +26,12 @@ public struct YAMLDocument: @unchecked Sendable {
             throw Self.syntaxError(error, yaml: yaml, file: file)
         }
         var resolver = MergeResolver(file: file, budget: Self.maximumExpandedNodes)
+        // A document that is only `~` or `null` decodes like an empty one, as Go's YAML decoder leaves the
+        // target untouched for a null document.
+        if let composed, case .scalar = composed, composed.tag == Tag(.null) {
+            root = nil
+            return
+        }
         root = try composed.map { node throws(ConfigError) in try resolver.resolve(node) }
     }
 

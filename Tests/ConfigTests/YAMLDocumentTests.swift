@@ -22,6 +22,16 @@ import Yams
         #expect(document.root?.mapping?["job"]?.mapping?.keys.compactMap(\.string).sorted() == ["a", "b"])
     }
 
+    @Test(arguments: ["", "# only a comment\n", "~\n", "null\n", "---\n~\n"])
+    func aNullDocumentIsEmptyAsInGo(_ yaml: String) throws {
+        #expect(try YAMLDocument(yaml: yaml, file: "n.yml").root == nil)
+    }
+
+    @Test func aNullValueInsideIsKept() throws {
+        let document = try YAMLDocument(yaml: "a: ~\n", file: "n.yml")
+        #expect(document.root?.mapping?["a"] != nil)
+    }
+
     @Test func ownKeyWinsEvenWhenWrittenBeforeTheMerge() throws {
         let document = try YAMLDocument(yaml: "base: &base {a: 1}\njob: {a: 2, <<: *base}\n", file: "m.yml")
         #expect(string(document, "job", "a") == "2")
