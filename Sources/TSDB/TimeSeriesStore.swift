@@ -67,6 +67,23 @@ public actor TimeSeriesStore: Appender, Querier {
     // MARK: - Appending
 
     public func commit(_ batch: AppendBatch) throws(StorageError) -> CommitResult {
+        try commitRecording(batch).result
+    }
+
+    /// Commits like `commit(_:)` and also returns every sample the store accepted, with its series' labels,
+    /// for a `FanoutAppender`'s sinks; out-of-order, duplicate and repeated samples are not among them.
+    public func commitReportingAccepted(_ batch: AppendBatch) throws(StorageError) -> (CommitResult, [CommittedSample]) {
+        let (result, record) = try commitRecording(batch)
+        var accepted: [CommittedSample] = []
+        for sample in SampleLogRecord.decode(record.bytes) ?? [] {
+            guard let labels = series[sample.ref]?.labels else { continue }
+            accepted.append(CommittedSample(labels: labels, t: sample.t, v: sample.v))
+        }
+        return (result, accepted)
+    }
+
+    /// Commits a batch; returns the outcome and the head-log record of the samples it accepted.
+    private func commitRecording(_ batch: AppendBatch) throws(StorageError) -> (result: CommitResult, record: SampleLogRecord) {
         var result = CommitResult()
         var created: [MemSeries] = []
         result.newRefs.reserveCapacity(batch.new.count)
@@ -120,7 +137,7 @@ public actor TimeSeriesStore: Appender, Querier {
             for (ref, chunk) in cut { series[ref]?.closed.append(chunk) }
         }
         totals.samplesAppended += result.appended
-        return result
+        return (result, record)
     }
 
     /// Appends one sample to its series' head and notes the outcome.

@@ -89,11 +89,14 @@ actor MonitoringSupervisor: Service {
     /// Builds every monitoring component over an open store and runs them until shutdown.
     private nonisolated func runMonitoring(_ store: TimeSeriesStore) async throws {
         let engine = PromQLEngine(querier: store)
+        // Scrapes and rule results are written through one appender; sinks that must see every stored
+        // sample (a forwarder, a second store) join it here.
+        let appender = FanoutAppender(primary: store, sinks: [])
         let notifier = Notifier.configured(by: configuration, logger: Logger(label: "vigil.notifier"))
-        let ruleManager = RuleManager(store: store, query: Serve.queryFunc(engine), options: try serve.ruleOptions(configuration),
+        let ruleManager = RuleManager(store: store, appender: appender, query: Serve.queryFunc(engine), options: try serve.ruleOptions(configuration),
                                       logger: Logger(label: "vigil.rules")) { alerts in await notifier.enqueue(alerts) }
         let vigilMetrics = VigilMetrics(store: store, ruleManager: ruleManager, notifier: notifier)
-        let scrapeManager = ScrapeManager(configuration: configuration, store: store, logger: Logger(label: "vigil.scrape")) { report in
+        let scrapeManager = ScrapeManager(configuration: configuration, store: appender, logger: Logger(label: "vigil.scrape")) { report in
             vigilMetrics.record(report)
         }
         try await ruleManager.load(try loadRuleFiles(configuration.ruleFiles))

@@ -21,6 +21,8 @@ public actor RuleManager: Service {
     }
 
     private let store: TimeSeriesStore
+    /// Where rule results go: the store itself, or a `FanoutAppender` in front of it.
+    private let appender: any Appender
     private let query: QueryFunc
     private let notify: @Sendable ([OutgoingAlert]) async -> Void
     private let logger: Logger
@@ -31,9 +33,10 @@ public actor RuleManager: Service {
     private var running = false
     private let startedAt = RuleManager.now()
 
-    public init(store: TimeSeriesStore, query: @escaping QueryFunc, options: Options = Options(), logger: Logger,
+    public init(store: TimeSeriesStore, appender: (any Appender)? = nil, query: @escaping QueryFunc, options: Options = Options(), logger: Logger,
                 notify: @escaping @Sendable ([OutgoingAlert]) async -> Void = { _ in }) {
         self.store = store
+        self.appender = appender ?? store
         self.query = query
         self.options = options
         self.logger = logger
@@ -78,7 +81,7 @@ public actor RuleManager: Service {
             var stale = AppendBatch()
             let now = RuleManager.now()
             for labels in removedSeries { stale.append(labels: labels, t: now, v: StaleNaN.value) }
-            do { _ = try await store.commit(stale) } catch { recordStorageError("storing staleness markers of removed rule groups", error) }
+            do { _ = try await appender.commit(stale) } catch { recordStorageError("storing staleness markers of removed rule groups", error) }
         }
     }
 
@@ -142,14 +145,14 @@ public actor RuleManager: Service {
     func evaluate(_ key: String, at time: Timestamp) async {
         guard var group = groups[key] else { return }
         let generation = groupGeneration[key]
-        let store = self.store
+        let appender = self.appender
         let evaluation = await group.evaluate(
             at: time, query: query, externalLabels: options.externalLabels, externalURL: options.externalURL,
             resendDelay: options.resendDelay
         ) { [weak self] samples, t in
             var batch = AppendBatch()
             for sample in samples { batch.append(labels: sample.labels, t: t, v: sample.value) }
-            do { _ = try await store.commit(batch) } catch { await self?.recordStorageError("storing rule results", error) }
+            do { _ = try await appender.commit(batch) } catch { await self?.recordStorageError("storing rule results", error) }
         }
         // After a rule's first evaluation its alerts exist; their `for` state comes back from storage now.
         if group.rules.contains(where: { $0.isAlerting && !$0.restored }) { await restoreForState(&group, at: time) }
