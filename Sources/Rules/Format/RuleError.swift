@@ -1,3 +1,4 @@
+import Config
 import Model
 
 /// RuleError is one problem in a rule file, located by file, position, group and rule.
@@ -6,25 +7,8 @@ import Model
 /// `FILE: LINE:COL: group "g", rule 2, "Name": message`, leaving out what is unknown: a YAML syntax error has
 /// no group, an unreadable file has no position. Rules are numbered from 1 within their group, as in promtool.
 public struct RuleError: Error, Sendable, Hashable, CustomStringConvertible {
-    /// Code is the kind of problem, for callers that react differently to, say, unreadable files.
-    public struct Code: Hashable, Sendable, CustomStringConvertible {
-        public var rawValue: String
-        public init(_ rawValue: String) { self.rawValue = rawValue }
-        public var description: String { rawValue }
-
-        /// The text is not well-formed YAML.
-        public static let syntax = Code("syntax")
-        /// A mapping has a key the rule format does not know.
-        public static let unknownField = Code("unknownField")
-        /// A value has the wrong type or fails validation.
-        public static let invalidValue = Code("invalidValue")
-        /// An `expr` is not valid PromQL.
-        public static let invalidExpression = Code("invalidExpression")
-        /// A label or annotation of an alerting rule is not a valid template.
-        public static let invalidTemplate = Code("invalidTemplate")
-        /// The file could not be read, or a path names no file.
-        public static let io = Code("io")
-    }
+    /// Code is the kind of problem; the same codes as configuration errors, plus the two only rules have.
+    public typealias Code = ConfigError.Code
 
     public var code: Code
     public var file: String
@@ -123,3 +107,10 @@ public struct RuleErrors: Error, Sendable, Hashable, CustomStringConvertible {
 
 /// quoted is Go's `%q` for the names promtool quotes.
 func quoted(_ text: String) -> String { GoQuote.quote(text) }
+
+extension ConfigError.Code {
+    /// An `expr` is not valid PromQL.
+    public static let invalidExpression = Self("invalidExpression")
+    /// A label or annotation of an alerting rule is not a valid template.
+    public static let invalidTemplate = Self("invalidTemplate")
+}
