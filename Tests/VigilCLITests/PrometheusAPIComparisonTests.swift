@@ -41,6 +41,7 @@ import Testing
         #expect(fromPrometheus.stdout.contains("e-07") && fromPrometheus.stdout.contains("e+21"), "tiny and huge values were not exercised")
         #expect(fromPrometheus.stdout.contains("東京") && fromPrometheus.stdout.contains(#"New \"York\" \\ City"#))
         #expect((expected["custom_query bad query"] as? [String: Any])?["exception"] as? String == "HTTP Status Code 400")
+        #expect((expected["get_metric_aggregation"] as? [String: Any])?.count == 7)
         if !differing.isEmpty { print("prometheus-api-client: \(differing.count) of \(expected.count) answers differ") }
     }
 
@@ -83,9 +84,10 @@ import Testing
 
         var compared = 0
         for request in Self.requests(first: pair.first, last: pair.last) {
-            let url = "/api/v1/\(request.path)" + (request.parameters.isEmpty ? "" : "?" + formEncoded(request.parameters))
-            let expected = try await httpGet(servers[0] + url)
-            let actual = try await httpGet(servers[1] + url)
+            let form = formEncoded(request.parameters)
+            let url = "/api/v1/\(request.path)" + (request.post || form.isEmpty ? "" : "?" + form)
+            let expected = try await httpRequest(servers[0] + url, form: request.post ? form : nil)
+            let actual = try await httpRequest(servers[1] + url, form: request.post ? form : nil)
             compared += 1
             #expect(actual.status == expected.status, "\(url): status \(actual.status), Prometheus \(expected.status)\n  vigil: \(actual.body.prefix(600))")
             if expected.body.isEmpty || actual.body.isEmpty {
@@ -113,6 +115,8 @@ import Testing
         var path: String
         var parameters: [(String, String)] = []
         var comparison = Comparison.equal
+        /// Sent as a form-encoded POST body instead of a query string.
+        var post = false
     }
 
     /// Requests over the backfilled window (where no scraped sample falls) and over the scraped target's metadata.
@@ -120,8 +124,8 @@ import Testing
         let middle = first + (last - first) / 2
         let (f, m, l) = (String(first), String(middle), String(last))
         var requests: [Request] = []
-        func add(_ path: String, _ parameters: [(String, String)] = [], _ comparison: Comparison = .equal) {
-            requests.append(Request(path: path, parameters: parameters, comparison: comparison))
+        func add(_ path: String, _ parameters: [(String, String)] = [], _ comparison: Comparison = .equal, post: Bool = false) {
+            requests.append(Request(path: path, parameters: parameters, comparison: comparison, post: post))
         }
         // Instant and range queries on the same samples, and what they say about bad input.
         for query in ["temperature_celsius", "rate(http_requests_total[5m])", "sum by (le) (request_duration_seconds_bucket)",
@@ -192,6 +196,14 @@ import Testing
         }
         add("alertmanagers")
         add("status/walreplay", [], .shape)
+        // Form bodies, which clients send for long queries, where Prometheus takes them.
+        add("query", [("query", #"temperature_celsius{city="東京"} + 1"#), ("time", m)], post: true)
+        add("query_range", [("query", "rate(http_requests_total[5m])"), ("start", f), ("end", l), ("step", "900")], post: true)
+        add("series", [("match[]", "rpc_latency_seconds"), ("start", f), ("end", l)], post: true)
+        add("labels", [("match[]", "build_info"), ("start", f), ("end", l)], post: true)
+        add("format_query", [("query", "sum(x)by(y)")], post: true)
+        add("query_exemplars", [("query", "up")], post: true)
+        add("query", [("query", "sum(")], post: true)
         return requests
     }
 }

@@ -159,8 +159,19 @@ final class PrometheusProcess {
 
 /// A GET with the status and body, whatever the status.
 func httpGet(_ url: String) async throws -> (status: Int, body: String) {
+    try await httpRequest(url, form: nil)
+}
+
+/// A GET, or with a `form` a form-encoded POST, with the status and body, whatever the status.
+func httpRequest(_ url: String, form: String?) async throws -> (status: Int, body: String) {
     guard let url = URL(string: url) else { throw CLITestError("bad URL \(url)") }
-    let (data, response) = try await URLSession.shared.data(from: url)
+    var request = URLRequest(url: url)
+    if let form {
+        request.httpMethod = "POST"
+        request.httpBody = Data(form.utf8)
+        request.setValue("application/x-www-form-urlencoded", forHTTPHeaderField: "Content-Type")
+    }
+    let (data, response) = try await URLSession.shared.data(for: request)
     return ((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: data, as: UTF8.self))
 }
 

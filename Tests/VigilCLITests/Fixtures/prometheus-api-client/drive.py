@@ -131,6 +131,26 @@ def main():
     record("get_series after the short-lived series ended", lambda: client.get_series(
         at(last - 600), at(last), params={"match[]": '{__name__=~"short_lived|late_starter"}'}))
 
+    # The same calls over POST, which this client sends for /query, /query_range and /labels when asked to.
+    post = PrometheusConnect(url=url, disable_ssl=True, method="POST")
+    record("POST custom_query counter @middle", lambda: post.custom_query("http_requests_total", params={"time": middle}))
+    record("POST custom_query_range unicode gauge", lambda: post.custom_query_range(
+        'temperature_celsius{city="東京"}', at(first), at(middle), "600"))
+    record("POST get_label_names in the first block", lambda: post.get_label_names(params={"start": first, "end": first + 7199}))
+
+    # Statistics the client computes with numpy over one series' range answer (one series, so no order matters).
+    def aggregation():
+        values = client.get_metric_aggregation(
+            'temperature_celsius{city="Zürich"}',
+            ["sum", "max", "min", "variance", "percentile_50", "deviation", "average"],
+            start_time=at(first), end_time=at(last), step="120")
+        return {name: float(value) for name, value in values.items()}
+    record("get_metric_aggregation", aggregation)
+
+    # Metadata comes from scrapes, and neither server scraped anything: both must say so the same way.
+    record("get_metric_metadata", lambda: client.get_metric_metadata("temperature_celsius"))
+    record("get_target_metadata", lambda: client.get_target_metadata({"job": "shop"}))
+
     # The frames users build from those answers.
     for label in ("first", "middle", "last"):
         for name in ("counter", "gauge with tiny and huge values", "summary", "histogram quantile"):
