@@ -89,13 +89,12 @@ extension PrometheusAPI {
                 if let value = target.labels[name] { selector.append(try Matcher(.equal, name, value)) }
             }
             guard !selector.isEmpty else { continue }
-            var families: [String] = [], seen = Set<String>()
+            var seen = Set<String>()
             for name in await store.labelValues(Labels.metricName, matching: selector) {
                 let family = metadata[name] != nil ? name : Self.familyName(name)
-                guard metadata[family] != nil, metric == nil || metric == family, seen.insert(family).inserted else { continue }
-                families.append(family)
+                guard let entry = metadata[family], metric == nil || metric == family, seen.insert(family).inserted else { continue }
+                entries.append((target.labels, family, entry))
             }
-            for family in families { entries.append((target.labels, family, metadata[family]!)) }
         }
         return successResponse { json in
             json.array { json in
