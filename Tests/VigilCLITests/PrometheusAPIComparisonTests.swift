@@ -103,13 +103,24 @@ import Testing
             case .count:
                 let count = { (value: Any) in (((value as? [String: Any])?["data"]) as? [String: Any])?.count ?? -1 }
                 (wantText, gotText) = ("\(count(want)) entries", "\(count(got)) entries")
+            case .targetLabels:
+                // Who is listed where: each target's pool, health and labels, without its scrape timings.
+                let summary = { (value: Any) -> String in
+                    let data = ((value as? [String: Any])?["data"] as? [String: Any]) ?? [:]
+                    return canonicalJSON(data.mapValues { list in
+                        ((list as? [[String: Any]]) ?? []).map { target in
+                            target.filter { ["scrapePool", "health", "labels", "discoveredLabels", "scrapeUrl"].contains($0.key) }
+                        }
+                    })
+                }
+                (wantText, gotText) = (summary(want), summary(got))
             }
             #expect(gotText == wantText, "\(url)\n  prometheus: \(wantText.prefix(1500))\n  vigil:      \(gotText.prefix(1500))")
         }
         #expect(compared > 60)
     }
 
-    enum Comparison { case equal, shape, count }
+    enum Comparison { case equal, shape, count, targetLabels }
 
     struct Request {
         var path: String
@@ -196,6 +207,13 @@ import Testing
         }
         add("alertmanagers")
         add("status/walreplay", [], .shape)
+        // Targets: which ones are listed, and in what shape (scrape times and durations differ).
+        add("scrape_pools")
+        for filter in [[], [("scrapePool", "shop")], [("scrapePool", "nope")], [("state", "active")], [("state", "dropped")], [("state", "bogus")]] {
+            add("targets", filter, .shape)
+            add("targets", filter, .targetLabels)
+        }
+        for path in ["status/buildinfo", "status/runtimeinfo", "status/tsdb", "status/config", "rules", "alerts"] { add(path, [], .shape) }
         // Form bodies, which clients send for long queries, where Prometheus takes them.
         add("query", [("query", #"temperature_celsius{city="東京"} + 1"#), ("time", m)], post: true)
         add("query_range", [("query", "rate(http_requests_total[5m])"), ("start", f), ("end", l), ("step", "900")], post: true)

@@ -64,7 +64,8 @@ import TSDB
         #expect(answer.body.isEmpty)
     }
 
-    /// Metadata is listed per family (`x_bucket` belongs to `x`), and `limit` counts whole targets.
+    /// Metadata is listed per family (`x_bucket` belongs to `x`), and `limit` counts whole targets;
+    /// `/targets?scrapePool=` picks one job and `/scrape_pools` names them.
     @Test func targetMetadataListsFamiliesAndLimitsByTarget() async throws {
         let fixture = try MonitoringFixture()
         let router = Router()
@@ -115,6 +116,14 @@ import TSDB
                 let family = try await entries("?metric=shop_latency_seconds&match_target=%7Bjob%3D%22b%22%7D")
                 #expect(family.count == 1 && family.first?["metric"] == nil && family.first?["type"] as? String == "histogram")
                 #expect(try await entries("?metric=shop_latency_seconds_bucket").isEmpty)
+
+                let pools = try json(try await client.execute(uri: "/api/v1/scrape_pools", method: .get))
+                #expect((pools["data"] as? [String: [String]])?["scrapePools"] == ["a", "b"])
+                for (pool, jobs) in [("b", ["b"]), ("nope", []), ("", ["a", "b"])] {
+                    let targets = try json(try await client.execute(uri: "/api/v1/targets?scrapePool=\(pool)", method: .get))
+                    let active = try #require((targets["data"] as? [String: Any])?["activeTargets"] as? [[String: Any]])
+                    #expect(active.map { $0["scrapePool"] as? String } == jobs, "scrapePool=\(pool)")
+                }
             }
         }
     }

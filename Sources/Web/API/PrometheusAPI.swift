@@ -42,6 +42,7 @@ public struct PrometheusAPI: Sendable {
         }
         api.get("metadata") { request, _ in await respond { try await metadata(request) } }
         api.get("targets") { request, _ in await respond { try await targets(request) } }
+        api.get("scrape_pools") { _, _ in await scrapePools() }
         api.get("status/buildinfo") { _, _ in buildInfo() }
         api.get("status/config") { _, _ in
             let yaml = await state.configYAML
@@ -146,8 +147,10 @@ public struct PrometheusAPI: Sendable {
         let stateFilter = (parameters["state"] ?? "any").lowercased()
         let showActive = stateFilter == "any" || stateFilter == "active" || stateFilter.isEmpty
         let showDropped = stateFilter == "any" || stateFilter == "dropped" || stateFilter.isEmpty
-        let active = showActive ? await scrapeManager.activeTargets() : []
-        let dropped = showDropped ? await scrapeManager.droppedTargets() : []
+        // `scrapePool` picks one job's targets, active and dropped alike.
+        let pool = parameters["scrapePool"].flatMap { $0.isEmpty ? nil : $0 }
+        let active = showActive ? await scrapeManager.activeTargets().filter { pool == nil || $0.job == pool } : []
+        let dropped = showDropped ? await scrapeManager.droppedTargets().filter { pool == nil || $0.job == pool } : []
         return successResponse { json in
             json.object { json in
                 json.key("activeTargets")
@@ -176,6 +179,17 @@ public struct PrometheusAPI: Sendable {
                         }
                     }
                 }
+            }
+        }
+    }
+
+    /// The configured scrape jobs' names, sorted, which `/targets?scrapePool=` takes.
+    func scrapePools() async -> Response {
+        let names = await scrapeManager.currentConfiguration().scrapeConfigs.map(\.jobName).sortedByBytes()
+        return successResponse { json in
+            json.object { json in
+                json.key("scrapePools")
+                json.array { json in for name in names { json.string(name) } }
             }
         }
     }

@@ -150,6 +150,7 @@ def main():
     # Metadata comes from scrapes, and neither server scraped anything: both must say so the same way.
     record("get_metric_metadata", lambda: client.get_metric_metadata("temperature_celsius"))
     record("get_target_metadata", lambda: client.get_target_metadata({"job": "shop"}))
+    record("get_scrape_pools", client.get_scrape_pools)
 
     # The frames users build from those answers.
     for label in ("first", "middle", "last"):
