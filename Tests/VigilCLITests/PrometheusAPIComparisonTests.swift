@@ -214,6 +214,7 @@ import Testing
             add("targets", filter, .targetLabels)
         }
         for path in ["status/buildinfo", "status/runtimeinfo", "status/tsdb", "status/config", "rules", "alerts"] { add(path, [], .shape) }
+        for type in ["alert", "record", "Bogus"] { add("rules", [("type", type)]) }
         // Form bodies, which clients send for long queries, where Prometheus takes them.
         add("query", [("query", #"temperature_celsius{city="東京"} + 1"#), ("time", m)], post: true)
         add("query_range", [("query", "rate(http_requests_total[5m])"), ("start", f), ("end", l), ("step", "900")], post: true)

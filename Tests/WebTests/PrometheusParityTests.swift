@@ -37,6 +37,7 @@ import TSDB
         ("/api/v1/query_exemplars?query=up&start=abc", #"invalid parameter "start": Invalid time value for 'start': cannot parse "abc" to a valid timestamp"#),
         ("/api/v1/query_exemplars?query=up&start=10&end=5", "end timestamp must not be before start timestamp"),
         ("/api/v1/metadata?limit=1.5", "limit must be a number"),
+        ("/api/v1/rules?type=Bogus", #"invalid parameter "type": not supported value "bogus""#),
         ("/api/v1/targets/metadata?limit=x", "limit must be a number"),
         ("/api/v1/targets/metadata?match_target=sum(", #"invalid parameter "match_target": 1:4: parse error: unexpected "(""#),
         ("/api/v1/targets/metadata?match_target=1", #"invalid parameter "match_target": 1:1: parse error: unexpected number "1""#),
