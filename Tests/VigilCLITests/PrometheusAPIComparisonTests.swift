@@ -117,7 +117,8 @@ import Testing
             }
             #expect(gotText == wantText, "\(url)\n  prometheus: \(wantText.prefix(1500))\n  vigil:      \(gotText.prefix(1500))")
         }
-        #expect(compared > 60)
+        #expect(compared > 100)
+        print("compared \(compared) API requests with Prometheus 2.42")
     }
 
     enum Comparison { case equal, shape, count, targetLabels }
