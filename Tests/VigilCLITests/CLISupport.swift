@@ -68,7 +68,8 @@ final class ServerProcess {
     var configPath: String { directory.appendingPathComponent("vigil.yml").path }
 
     init(arguments: [String], environment: [String: String] = [:], scrapeInterval: String = "1s", rules: String? = nil,
-         reuse: ServerProcess? = nil, extraJobs: String = "", extraConfig: String = "", storagePathOverride: String? = nil) throws {
+         reuse: ServerProcess? = nil, extraJobs: String = "", extraConfig: String = "", storagePathOverride: String? = nil,
+         configOverride: String? = nil) throws {
         port = try reuse?.port ?? freePort()
         webPort = try reuse?.webPort ?? freePort()
         directory = reuse?.directory ?? FileManager.default.temporaryDirectory.appendingPathComponent("vigil-serve-\(UUID().uuidString)")
@@ -76,7 +77,7 @@ final class ServerProcess {
         storagePath = storagePathOverride ?? directory.appendingPathComponent("vigil.db").path
         logURL = directory.appendingPathComponent("serve.log")
         FileManager.default.createFile(atPath: logURL.path, contents: nil)
-        let config = """
+        let config = configOverride ?? """
             global: {scrape_interval: \(scrapeInterval), scrape_timeout: 500ms, evaluation_interval: \(scrapeInterval)}
             scrape_configs:
               - job_name: ml-api

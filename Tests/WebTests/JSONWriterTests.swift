@@ -40,6 +40,24 @@ import Testing
     }
 }
 
+/// Strings are escaped as Go's encoding/json escapes them, so answers are byte-identical to Prometheus's.
+@Suite struct JSONStringEscapingTests {
+    @Test(arguments: [
+        ("plain", #""plain""#),
+        ("a<b>&c", #""a\u003cb\u003e\u0026c""#),
+        ("line\u{2028}para\u{2029}end", #""line\u2028para\u2029end""#),
+        // Other characters whose UTF-8 starts with E2 stay as they are.
+        ("—€\u{2027}\u{202A}", "\"—€\u{2027}\u{202A}\""),
+        ("\u{2028}", #""\u2028""#),
+        ("tab\tquote\"back\\bell\u{07}", #""tab\tquote\"back\\bell\u0007""#),
+    ])
+    func escapesAsGoDoes(value: String, quoted: String) {
+        var bytes: [UInt8] = []
+        JSONWriter.appendQuoted(value, to: &bytes)
+        #expect(String(decoding: bytes, as: UTF8.self) == quoted)
+    }
+}
+
 @Suite struct FormDecodingTests {
     @Test(arguments: [
         ("rate(x%5B5m%5D)", "rate(x[5m])"),

@@ -85,15 +85,15 @@ import Testing
 /// Numbers in parameters that do not fit Vigil's millisecond timestamps are Prometheus's 400s, never a trap.
 @Suite struct QueryParameterBoundsTests {
     @Test(arguments: [
-        ("/api/v1/query?query=1&time=1e300", "invalid parameter \"time\": cannot parse \"1e300\" to a valid timestamp"),
-        ("/api/v1/query?query=1&time=-1e300", "invalid parameter \"time\": cannot parse \"-1e300\" to a valid timestamp"),
-        ("/api/v1/query?query=1&time=NaN", "invalid parameter \"time\": cannot parse \"NaN\" to a valid timestamp"),
-        ("/api/v1/query?query=1&time=Inf", "invalid parameter \"time\": cannot parse \"Inf\" to a valid timestamp"),
+        ("/api/v1/query?query=1&time=1e300", "invalid parameter \"time\": Invalid time value for 'time': cannot parse \"1e300\" to a valid timestamp"),
+        ("/api/v1/query?query=1&time=-1e300", "invalid parameter \"time\": Invalid time value for 'time': cannot parse \"-1e300\" to a valid timestamp"),
+        ("/api/v1/query?query=1&time=NaN", "invalid parameter \"time\": Invalid time value for 'time': cannot parse \"NaN\" to a valid timestamp"),
+        ("/api/v1/query?query=1&time=Inf", "invalid parameter \"time\": Invalid time value for 'time': cannot parse \"Inf\" to a valid timestamp"),
         ("/api/v1/query?query=1&timeout=1e300", "invalid parameter \"timeout\": cannot parse \"1e300\" to a valid duration. It overflows int64"),
         ("/api/v1/query_range?query=1&start=0&end=100&step=1e300", "invalid parameter \"step\": cannot parse \"1e300\" to a valid duration. It overflows int64"),
         ("/api/v1/query_range?query=1&start=-9e15&end=9e15&step=1000", "exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)"),
-        ("/api/v1/series?match[]=up&start=1e300", "invalid parameter \"start\": cannot parse \"1e300\" to a valid timestamp"),
-        ("/api/v1/labels?end=-1e300", "invalid parameter \"end\": cannot parse \"-1e300\" to a valid timestamp"),
+        ("/api/v1/series?match[]=up&start=1e300", "invalid parameter \"start\": Invalid time value for 'start': cannot parse \"1e300\" to a valid timestamp"),
+        ("/api/v1/labels?end=-1e300", "invalid parameter \"end\": Invalid time value for 'end': cannot parse \"-1e300\" to a valid timestamp"),
     ])
     func outOfRangeNumbersAreBadData(uri: String, message: String) async throws {
         let fixture = try MonitoringFixture()

@@ -10,6 +10,16 @@ public func parseExpr(_ input: String) throws(PromQLParseError) -> Expr {
     return try parser.parse()
 }
 
+/// parseMetricSelector reads a bare series selector — `name`, `name{…}` or `{…}` — as the API's `match[]` and
+/// `match_target` parameters take it (Prometheus's `ParseMetricSelector`).
+///
+/// Unlike `parseExpr`, anything after the selector is a syntax error (`1:4: parse error: unexpected "("` for
+/// `sum(`), and a selector whose matchers all match the empty string is allowed: the caller decides.
+public func parseMetricSelector(_ input: String) throws(PromQLParseError) -> [Matcher] {
+    var parser = Parser(input)
+    return try parser.parseMetricSelector()
+}
+
 /// Parser is a recursive-descent parser for PromQL with one token of lookahead.
 ///
 /// Operator precedence follows Prometheus's grammar: `^` (right-associative) binds tightest,
@@ -50,6 +60,22 @@ struct Parser {
         let trailing = try next()
         guard trailing.kind == .eof else { throw unexpected(trailing) }
         return try check(expr)
+    }
+
+    mutating func parseMetricSelector() throws(PromQLParseError) -> [Matcher] {
+        let first = try next()
+        let name: Token? = first.canBeMetricName ? first : nil
+        let brace: Token?
+        if name == nil {
+            guard first.kind == .leftBrace else { throw unexpected(first) }
+            brace = first
+        } else {
+            brace = try peek().kind == .leftBrace ? try next() : nil
+        }
+        let selector = try parseSelector(name: name, start: brace)
+        let trailing = try next()
+        guard trailing.kind == .eof else { throw unexpected(trailing) }
+        return selector.matchers
     }
 
     /// node wraps a new subtree, refusing it when it would be deeper than `maxDepth`.

@@ -91,6 +91,19 @@ struct APIParameters {
         return t
     }
 
+    /// An optional time parameter of the endpoints that default it: `time` of /query, `start` and `end` of
+    /// /series, /labels, /label/…/values and /query_exemplars.
+    ///
+    /// Prometheus reads these through a helper that adds `Invalid time value for 'start': ` to the error;
+    /// /query_range's required `start` and `end` (``time(_:default:)``) go without it.
+    func optionalTime(_ name: String) throws(APIError) -> Timestamp? {
+        guard let text = self[name], !text.isEmpty else { return nil }
+        guard let t = Self.parseTime(text) else {
+            throw APIError(.badData, "invalid parameter \"\(name)\": Invalid time value for '\(name)': cannot parse \"\(text)\" to a valid timestamp")
+        }
+        return t
+    }
+
     /// The largest magnitude, in seconds, whose millisecond form fits in a `Timestamp`.
     ///
     /// Prometheus's own bounds (its `minTime`/`maxTime`) lie just inside this, so every time it
@@ -134,22 +147,31 @@ struct APIParameters {
         }
     }
 
-    /// The `match[]` selectors as matcher lists.
-    func matcherSets(required: Bool) throws(APIError) -> [[Matcher]] {
+    /// The `match[]` selectors as matcher lists, each needing a matcher that rejects the empty value.
+    ///
+    /// /series words a bad selector `invalid parameter "match[]": …` (`wrapped`); /labels and
+    /// /label/…/values answer with the bare parse error, as Prometheus 2.42 does.
+    func matcherSets(required: Bool, wrapped: Bool = true) throws(APIError) -> [[Matcher]] {
         let selectors = all("match[]")
         if required && selectors.isEmpty { throw APIError(.badData, "no match[] parameter provided") }
+        func failure(_ message: String) -> APIError {
+            APIError(.badData, wrapped ? "invalid parameter \"match[]\": \(message)" : message)
+        }
         var sets: [[Matcher]] = []
         for selector in selectors {
-            let expr: Expr
-            do { expr = try parseExpr(selector) } catch {
-                throw APIError(.badData, "invalid parameter \"match[]\": \(error)")
-            }
-            guard case .vectorSelector(let vector) = expr else {
-                throw APIError(.badData, "invalid parameter \"match[]\": 1:1: parse error: expected vector selector, got \(expr.type)")
-            }
-            sets.append(vector.matchers)
+            do { sets.append(try parseMetricSelector(selector)) } catch { throw failure("\(error)") }
+        }
+        for matchers in sets where matchers.allSatisfy(\.matchesEmpty) {
+            throw failure("match[] must contain at least one non-empty matcher")
         }
         return sets
+    }
+
+    /// The `limit` parameter; absent or empty is no limit (-1).
+    func limit() throws(APIError) -> Int {
+        guard let text = self["limit"], !text.isEmpty else { return -1 }
+        guard let value = Int(text) else { throw APIError(.badData, "limit must be a number") }
+        return value
     }
 }
 

@@ -142,7 +142,8 @@ struct JSONWriter {
         }
     }
 
-    /// Go's encoding/json escaping, which Prometheus's responses use (it escapes <, > and &).
+    /// Go's encoding/json escaping, which Prometheus's responses use (it escapes <, > and &, and the line and
+    /// paragraph separators U+2028 and U+2029, which JavaScript once could not take inside a string).
     static func appendQuoted(_ value: String, to bytes: inout [UInt8]) {
         bytes.append(UInt8(ascii: "\""))
         var value = value
@@ -151,7 +152,10 @@ struct JSONWriter {
                 bytes.append(contentsOf: utf8)
                 return
             }
-            for byte in utf8 {
+            var index = 0
+            while index < utf8.count {
+                let byte = utf8[index]
+                index += 1
                 guard needsEscape(byte) else {
                     bytes.append(byte)
                     continue
@@ -162,6 +166,14 @@ struct JSONWriter {
                 case UInt8(ascii: "\n"): bytes.append(contentsOf: #"\n"#.utf8)
                 case UInt8(ascii: "\r"): bytes.append(contentsOf: #"\r"#.utf8)
                 case UInt8(ascii: "\t"): bytes.append(contentsOf: #"\t"#.utf8)
+                case 0xE2:
+                    // U+2028 and U+2029 are E2 80 A8 and E2 80 A9; other characters starting with E2 pass as they are.
+                    if index + 1 < utf8.count, utf8[index] == 0x80, utf8[index + 1] == 0xA8 || utf8[index + 1] == 0xA9 {
+                        bytes.append(contentsOf: (utf8[index + 1] == 0xA8 ? #"\u2028"# : #"\u2029"#).utf8)
+                        index += 2
+                    } else {
+                        bytes.append(byte)
+                    }
                 default:
                     let hex = String(byte, radix: 16)
                     bytes.append(contentsOf: ("\\u" + String(repeating: "0", count: 4 - hex.count) + hex).utf8)
@@ -173,7 +185,7 @@ struct JSONWriter {
 
     private static func needsEscape(_ byte: UInt8) -> Bool {
         byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte == UInt8(ascii: "<")
-            || byte == UInt8(ascii: ">") || byte == UInt8(ascii: "&")
+            || byte == UInt8(ascii: ">") || byte == UInt8(ascii: "&") || byte == 0xE2
     }
 
     /// A millisecond timestamp as Prometheus writes it: seconds, plus `.mmm` when not whole.

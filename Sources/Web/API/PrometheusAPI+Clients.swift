@@ -1,4 +1,5 @@
 import Hummingbird
+import Model
 import PromQL
 import TSDB
 
@@ -24,16 +25,28 @@ extension PrometheusAPI {
     }
 
     /// Vigil stores no exemplars: a valid query gets an empty list, as Prometheus answers for series without any.
+    ///
+    /// A query without any series selector (`1`, `time()`) gets 204 No Content, as in Prometheus 2.42,
+    /// which answers before it looks for exemplars at all.
     func queryExemplars(_ request: Request) async throws -> Response {
         let parameters = try await APIParameters.from(request)
-        _ = try parameters.time("start")
-        _ = try parameters.time("end")
+        let start = try parameters.optionalTime("start") ?? .min
+        let end = try parameters.optionalTime("end") ?? .max
+        guard end >= start else { throw APIError(.badData, "end timestamp must not be before start timestamp") }
+        let expr: Expr
         do {
-            _ = try parseExpr(parameters["query"] ?? "")
+            expr = try parseExpr(parameters["query"] ?? "")
         } catch {
             throw APIError(.badData, "\(error)")
         }
+        guard Self.containsSelector(expr) else { return Response(status: .noContent) }
         return successResponse { json in json.array { _ in } }
+    }
+
+    /// Whether a series selector appears anywhere in the expression (its depth is bounded by the parser).
+    static func containsSelector(_ expr: Expr) -> Bool {
+        if case .vectorSelector = expr { return true }
+        return expr.children.contains(where: containsSelector)
     }
 
     /// The query in Prometheus's canonical formatting.
@@ -49,52 +62,46 @@ extension PrometheusAPI {
         return successResponse { json in json.string(formatted) }
     }
 
-    /// Metadata of the metrics each active target exposes, optionally for one metric and the targets a selector picks.
+    /// Metadata of the metric families each active target exposes, optionally for one family and the targets a
+    /// selector picks.
     ///
-    /// Metadata is kept per metric name, so a target's entries are those of the metric names its
-    /// stored series carry.
+    /// Metadata is kept per family name, so a target's entries are the families its stored series belong to
+    /// (`x_bucket` → `x`). `limit` counts targets as Prometheus 2.42 does: no target is started once the list holds
+    /// `limit` entries, but a started target lists all of its families.
     func targetMetadata(_ request: Request) async throws -> Response {
         let parameters = try await APIParameters.from(request)
-        let metric = parameters["metric"].flatMap { $0.isEmpty ? nil : $0 }
-        let limit = try parameters["limit"].map { text throws(APIError) -> Int in
-            guard let value = Int(text) else { throw APIError(.badData, "limit must be a number") }
-            return value
-        } ?? -1
+        let limit = try parameters.limit()
         var targetMatchers: [Matcher] = []
         if let selector = parameters["match_target"], !selector.isEmpty {
             do {
-                guard case .vectorSelector(let vector) = try parseExpr(selector) else {
-                    throw APIError(.badData, "invalid parameter \"match_target\": not a vector selector")
-                }
-                targetMatchers = vector.matchers
-            } catch let error as APIError {
-                throw error
+                targetMatchers = try parseMetricSelector(selector)
             } catch {
-                throw APIError(.badData, "\(error)")
+                throw APIError(.badData, "invalid parameter \"match_target\": \(error)")
             }
         }
+        let metric = parameters["metric"].flatMap { $0.isEmpty ? nil : $0 }
         let metadata = await store.metadata()
-        var entries: [(target: Labels, metric: String, entry: MetricMetadata)] = []
+        var entries: [(target: Labels, family: String, entry: MetricMetadata)] = []
         for target in await scrapeManager.activeTargets() where targetMatchers.allSatisfy({ $0.matches(target.labels) }) {
+            if limit >= 0 && entries.count >= limit { break }
             var selector: [Matcher] = []
             for name in ["job", "instance"] {
                 if let value = target.labels[name] { selector.append(try Matcher(.equal, name, value)) }
             }
-            if let metric { selector.append(try Matcher(.equal, Labels.metricName, metric)) }
-            let names = selector.isEmpty ? [] : await store.labelValues(Labels.metricName, matching: selector)
-            for name in names {
-                guard let entry = metadata[name] ?? metadata[Self.familyName(name)] else { continue }
-                entries.append((target.labels, name, entry))
-                if limit >= 0 && entries.count >= limit { break }
+            guard !selector.isEmpty else { continue }
+            var seen = Set<String>()
+            for name in await store.labelValues(Labels.metricName, matching: selector) {
+                let family = metadata[name] != nil ? name : Self.familyName(name)
+                guard let entry = metadata[family], metric == nil || metric == family, seen.insert(family).inserted else { continue }
+                entries.append((target.labels, family, entry))
             }
-            if limit >= 0 && entries.count >= limit { break }
         }
         return successResponse { json in
             json.array { json in
                 for item in entries {
                     json.object { json in
                         json.key("target"); json.labels(item.target.map { ($0.name, $0.value) })
-                        if metric == nil { json.key("metric"); json.string(item.metric) }
+                        if metric == nil { json.key("metric"); json.string(item.family) }
                         json.key("type"); json.string(item.entry.type)
                         json.key("help"); json.string(item.entry.help)
                         json.key("unit"); json.string(item.entry.unit)

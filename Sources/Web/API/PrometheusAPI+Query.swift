@@ -18,7 +18,7 @@ extension PrometheusAPI {
     func instantQuery(_ request: Request) async throws -> Response {
         let parameters = try await APIParameters.from(request)
         let expr = try parseQuery(parameters)
-        let time = try parameters.time("time") ?? Self.now()
+        let time = try parameters.optionalTime("time") ?? Self.now()
         let engine = try engine(parameters)
         do {
             let value = try await engine.instantQuery(expr, at: time)

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Model
 import Rules
 import TSDB
 
@@ -14,7 +15,7 @@ extension PrometheusAPI {
         let parameters = try await APIParameters.from(request)
         let type = parameters["type"]?.lowercased() ?? ""
         guard ["", "alert", "record"].contains(type) else {
-            throw APIError(.badData, "invalid parameter \"type\": \(type)")
+            throw APIError(.badData, "invalid parameter \"type\": not supported value \(GoQuote.quote(type))")
         }
         let groups = await ruleManager?.snapshot() ?? []
         return successResponse { json in

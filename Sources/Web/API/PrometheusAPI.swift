@@ -42,6 +42,7 @@ public struct PrometheusAPI: Sendable {
         }
         api.get("metadata") { request, _ in await respond { try await metadata(request) } }
         api.get("targets") { request, _ in await respond { try await targets(request) } }
+        api.get("scrape_pools") { _, _ in await scrapePools() }
         api.get("status/buildinfo") { _, _ in buildInfo() }
         api.get("status/config") { _, _ in
             let yaml = await state.configYAML
@@ -70,9 +71,11 @@ public struct PrometheusAPI: Sendable {
 
     func series(_ request: Request) async throws -> Response {
         let parameters = try await APIParameters.from(request)
+        // Prometheus's order of checks: a missing match[] first, then the times, then the selectors.
+        guard !parameters.all("match[]").isEmpty else { throw APIError(.badData, "no match[] parameter provided") }
+        let start = try parameters.optionalTime("start") ?? .min
+        let end = try parameters.optionalTime("end") ?? .max
         let sets = try parameters.matcherSets(required: true)
-        let start = try parameters.time("start") ?? .min
-        let end = try parameters.time("end") ?? .max
         var seen = Set<Labels>()
         var result: [Labels] = []
         for matchers in sets {
@@ -88,8 +91,8 @@ public struct PrometheusAPI: Sendable {
 
     func labels(_ request: Request) async throws -> Response {
         let parameters = try await APIParameters.from(request)
-        let sets = try parameters.matcherSets(required: false)
-        let (start, end) = (try parameters.time("start") ?? .min, try parameters.time("end") ?? .max)
+        let (start, end) = (try parameters.optionalTime("start") ?? .min, try parameters.optionalTime("end") ?? .max)
+        let sets = try parameters.matcherSets(required: false, wrapped: false)
         var names = Set<String>()
         for matchers in sets.isEmpty ? [[]] : sets {
             names.formUnion(await store.labelNames(matching: matchers, mint: start, maxt: end))
@@ -103,8 +106,8 @@ public struct PrometheusAPI: Sendable {
             throw APIError(.badData, "invalid label name: \"\(name)\"")
         }
         let parameters = try await APIParameters.from(request)
-        let sets = try parameters.matcherSets(required: false)
-        let (start, end) = (try parameters.time("start") ?? .min, try parameters.time("end") ?? .max)
+        let (start, end) = (try parameters.optionalTime("start") ?? .min, try parameters.optionalTime("end") ?? .max)
+        let sets = try parameters.matcherSets(required: false, wrapped: false)
         // Byte-keyed: values that differ only in Unicode normalisation are different values, as in Prometheus.
         var values = Set<ByteString>()
         for matchers in sets.isEmpty ? [[]] : sets {
@@ -119,7 +122,7 @@ public struct PrometheusAPI: Sendable {
     func metadata(_ request: Request) async throws -> Response {
         let parameters = try await APIParameters.from(request)
         let metric = parameters["metric"]
-        let limit = parameters["limit"].flatMap(Int.init) ?? -1
+        let limit = try parameters.limit()
         var entries = await store.metadata().sorted { $0.key < $1.key }
         if let metric, !metric.isEmpty { entries = entries.filter { $0.key == metric } }
         if limit >= 0 { entries = Array(entries.prefix(limit)) }
@@ -144,8 +147,10 @@ public struct PrometheusAPI: Sendable {
         let stateFilter = (parameters["state"] ?? "any").lowercased()
         let showActive = stateFilter == "any" || stateFilter == "active" || stateFilter.isEmpty
         let showDropped = stateFilter == "any" || stateFilter == "dropped" || stateFilter.isEmpty
-        let active = showActive ? await scrapeManager.activeTargets() : []
-        let dropped = showDropped ? await scrapeManager.droppedTargets() : []
+        // `scrapePool` picks one job's targets, active and dropped alike.
+        let pool = parameters["scrapePool"].flatMap { $0.isEmpty ? nil : $0 }
+        let active = showActive ? await scrapeManager.activeTargets().filter { pool == nil || $0.job == pool } : []
+        let dropped = showDropped ? await scrapeManager.droppedTargets().filter { pool == nil || $0.job == pool } : []
         return successResponse { json in
             json.object { json in
                 json.key("activeTargets")
@@ -174,6 +179,17 @@ public struct PrometheusAPI: Sendable {
                         }
                     }
                 }
+            }
+        }
+    }
+
+    /// The configured scrape jobs' names, sorted, which `/targets?scrapePool=` takes.
+    func scrapePools() async -> Response {
+        let names = await scrapeManager.currentConfiguration().scrapeConfigs.map(\.jobName).sortedByBytes()
+        return successResponse { json in
+            json.object { json in
+                json.key("scrapePools")
+                json.array { json in for name in names { json.string(name) } }
             }
         }
     }

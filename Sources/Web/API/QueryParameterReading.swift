@@ -25,9 +25,9 @@ public enum QueryParameterReading {
         }
         return Parsed(
             query: query,
-            time: try parameters.time("time"), start: try parameters.time("start"), end: try parameters.time("end"),
+            time: try parameters.optionalTime("time"), start: try parameters.time("start"), end: try parameters.time("end"),
             step: try parameters.duration("step"), timeout: try parameters.duration("timeout"),
             matcherSets: try parameters.matcherSets(required: false),
-            limit: parameters["limit"].flatMap(Int.init))
+            limit: try parameters.limit())
     }
 }
