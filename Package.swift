@@ -72,7 +72,7 @@ let package = Package(
         .target(
             name: "Web",
             dependencies: [
-                "Model", "Rules", "PromQL", "Scraper", "TSDB",
+                "Config", "Model", "Rules", "PromQL", "Scraper", "TSDB",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
@@ -121,7 +121,7 @@ let package = Package(
         .testTarget(
             name: "WebTests",
             dependencies: [
-                "Web", "Scraper", "TSDB", "PromQL",
+                "Config", "Web", "Scraper", "TSDB", "PromQL",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
@@ -130,7 +130,7 @@ let package = Package(
         // One harness per input surface, shared by the libFuzzer executable and the test suite's bounded run.
         .target(
             name: "FuzzTargets",
-            dependencies: ["API", "Web", "Rules", "PromQL", "Scraper", "TSDB"],
+            dependencies: ["API", "Config", "Web", "Rules", "PromQL", "Scraper", "TSDB"],
             swiftSettings: swiftSettings
         ),
         // libFuzzer driver when built by bench/fuzz.sh with -DFUZZING; otherwise writes seeds and replays inputs.

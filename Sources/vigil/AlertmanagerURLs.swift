@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Rules
+import Config
 import Scraper
 
 extension Notifier {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Rules
+import Config
 import Scraper
 
 /// `vigil check`: validates rule and configuration files with promtool's output and exit codes.

@@ -1,3 +1,4 @@
+import Config
 import AsyncHTTPClient
 import Foundation
 import Logging

@@ -1,4 +1,3 @@
-import Config
 import Model
 
 /// AlertingConfig says where to send alerts and how to relabel them; `vigil` builds the notifier from it.

@@ -1,6 +1,4 @@
-import Config
 import Model
-import TSDB
 
 /// PrometheusConfiguration is Vigil's configuration file, in the format of Prometheus's `prometheus.yml`.
 ///
