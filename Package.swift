@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     ],
     targets: [
         // Prediction service: model, routes, its own metrics. Depends on no monitoring module.
@@ -48,10 +49,20 @@ let package = Package(
         .target(name: "TSDB", dependencies: ["Model", "CSQLite"], swiftSettings: swiftSettings),
         // The system SQLite (Debian's libsqlite3-dev), used through its C API.
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", providers: [.apt(["libsqlite3-dev"])]),
+        // Outgoing requests configured by prometheus.yml's HTTP client settings: TLS material, credentials, redirects.
+        .target(
+            name: "OutboundHTTP",
+            dependencies: [
+                "Config",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "Scraper",
             dependencies: [
-                "Config", "Model", "TSDB", "Yams",
+                "Config", "Model", "OutboundHTTP", "TSDB", "Yams",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -62,7 +73,7 @@ let package = Package(
         .target(
             name: "Rules",
             dependencies: [
-                "Config", "Model", "PromQL", "TSDB", "Yams",
+                "Config", "Model", "OutboundHTTP", "PromQL", "TSDB", "Yams",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -110,7 +121,7 @@ let package = Package(
         .testTarget(
             name: "ScraperTests",
             dependencies: [
-                "Config", "Model", "Rules", "Scraper", "TSDB",
+                "Config", "Model", "OutboundHTTP", "Rules", "Scraper", "TSDB",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -6,10 +6,11 @@ extension Decoder {
     ///
     /// `section` names the mapping in the message ("scrape config"). `unsupported` lists fields Prometheus accepts
     /// but Vigil does not implement, with the reason to print, so such files fail loudly rather than behave differently.
+    /// `alsoKnown` names keys read by an inline part of the mapping, such as the HTTP client settings.
     public func rejectUnknownKeys<Keys: CodingKey & CaseIterable>(
-        _ keys: Keys.Type, in section: String, unsupported: [String: String] = [:]
+        _ keys: Keys.Type, in section: String, unsupported: [String: String] = [:], alsoKnown: [String] = []
     ) throws {
-        let known = Keys.allCases.map(\.stringValue)
+        let known = Keys.allCases.map(\.stringValue) + alsoKnown
         for key in try container(keyedBy: AnyCodingKey.self).allKeys where !known.contains(key.stringValue) {
             let name = key.stringValue
             var message: String

@@ -54,7 +54,7 @@ public struct PrometheusConfiguration: Sendable, Hashable {
         return config
     }
 
-    /// A copy whose relative file paths (rule files, file_sd files) are taken relative to `directory`.
+    /// A copy whose relative file paths (rule files, file_sd files, TLS and credentials files) are taken relative to `directory`.
     ///
     /// Prometheus resolves them against the directory of the configuration file, not the working directory.
     public func resolvingPaths(relativeTo directory: String) -> PrometheusConfiguration {
@@ -67,6 +67,10 @@ public struct PrometheusConfiguration: Sendable, Hashable {
             for sd in copy.scrapeConfigs[index].fileSDConfigs.indices {
                 copy.scrapeConfigs[index].fileSDConfigs[sd].files = copy.scrapeConfigs[index].fileSDConfigs[sd].files.map(resolve)
             }
+            copy.scrapeConfigs[index].httpClient = copy.scrapeConfigs[index].httpClient.resolvingPaths(resolve)
+        }
+        for index in copy.alerting.alertmanagers.indices {
+            copy.alerting.alertmanagers[index].httpClient = copy.alerting.alertmanagers[index].httpClient.resolvingPaths(resolve)
         }
         return copy
     }
@@ -173,6 +177,8 @@ public struct ScrapeConfig: Sendable, Hashable {
     public var fileSDConfigs: [FileSDConfig] = []
     public var relabelConfigs: [RelabelConfig] = []
     public var metricRelabelConfigs: [RelabelConfig] = []
+    /// TLS, credentials, redirects and HTTP/2 for scraping this job's targets.
+    public var httpClient = HTTPClientConfiguration()
 
     public init(jobName: String) {
         self.jobName = jobName
@@ -193,13 +199,10 @@ public struct ScrapeConfig: Sendable, Hashable {
 
     func validate() throws(ConfigIssue) {
         if jobName.isEmpty { throw ConfigIssue("job_name is empty", at: "job_name") }
-        switch scheme {
-        case "http": break
-        case "https":
-            throw ConfigIssue("scheme \"https\" is not supported: Vigil scrapes over plain HTTP only", at: "scheme")
-        default:
-            throw ConfigIssue("invalid scheme \"\(scheme)\": expected http", at: "scheme")
+        guard scheme == "http" || scheme == "https" else {
+            throw ConfigIssue("invalid scheme \"\(scheme)\": expected http or https", at: "scheme")
         }
+        try httpClient.validate()
         let limits: [(String, Int)] = [
             ("sample_limit", sampleLimit), ("label_limit", labelLimit),
             ("label_name_length_limit", labelNameLengthLimit), ("label_value_length_limit", labelValueLengthLimit),
@@ -243,23 +246,15 @@ extension ScrapeConfig: Decodable {
         case relabelConfigs = "relabel_configs", metricRelabelConfigs = "metric_relabel_configs"
     }
 
-    /// Prometheus's HTTP client settings, which need TLS or credentials Vigil's scraper does not implement.
-    static let unsupportedHTTPClientFields: [String: String] = {
-        let reason = "Vigil scrapes over plain HTTP without authentication, TLS or proxies"
-        let fields = [
-            "authorization", "basic_auth", "bearer_token", "bearer_token_file", "oauth2", "tls_config", "proxy_url",
-            "no_proxy", "proxy_from_environment", "proxy_connect_header", "follow_redirects", "enable_http2",
-        ]
-        return Dictionary(uniqueKeysWithValues: fields.map { ($0, reason) })
-    }()
-
     /// Scrape-config fields Prometheus has that the scrape manager does not apply, rejected by name.
-    static let unsupportedScrapeFields: [String: String] = unsupportedHTTPClientFields.merging([
+    static let unsupportedScrapeFields: [String: String] = HTTPClientConfiguration.unsupportedFields.merging([
         "target_limit": "Vigil does not limit the number of targets per job",
     ]) { $1 }
 
     public init(from decoder: any Decoder) throws {
-        try decoder.rejectUnknownKeys(CodingKeys.self, in: "scrape config", unsupported: Self.unsupportedScrapeFields)
+        try decoder.rejectUnknownKeys(
+            CodingKeys.self, in: "scrape config", unsupported: Self.unsupportedScrapeFields,
+            alsoKnown: HTTPClientConfiguration.fieldNames)
         let container = try decoder.container(keyedBy: CodingKeys.self)
         self.init(jobName: try container.decode(.jobName, or: ""))
         scrapeInterval = try container.decode(.scrapeInterval, or: .zero)
@@ -279,5 +274,6 @@ extension ScrapeConfig: Decodable {
         fileSDConfigs = try container.decode(.fileSDConfigs, or: [])
         relabelConfigs = try container.decode(.relabelConfigs, or: [])
         metricRelabelConfigs = try container.decode(.metricRelabelConfigs, or: [])
+        httpClient = try HTTPClientConfiguration(inlineFrom: decoder)
     }
 }

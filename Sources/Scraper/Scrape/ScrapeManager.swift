@@ -2,6 +2,7 @@ import Config
 import AsyncHTTPClient
 import Foundation
 import Logging
+import OutboundHTTP
 import ServiceLifecycle
 import TSDB
 
@@ -13,7 +14,7 @@ import TSDB
 public actor ScrapeManager: Service {
     private let store: any Appender
     /// Created by `run()` and shut down when it returns, so a manager that never runs owns no connections.
-    private var client: HTTPClient?
+    private var clients: HTTPClientPool?
     private let logger: Logger
     private let onScrape: @Sendable (ScrapeReport) -> Void
     private var configuration: PrometheusConfiguration
@@ -31,18 +32,18 @@ public actor ScrapeManager: Service {
         self.onScrape = onScrape
     }
 
-    private static func makeClient() -> HTTPClient {
+    private static func makeClients() -> HTTPClientPool {
         var configuration = HTTPClient.Configuration()
         configuration.decompression = .enabled(limit: .ratio(100))
         configuration.connectionPool = .init(idleTimeout: .seconds(120))
         configuration.timeout = .init(connect: .seconds(10))
-        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        return HTTPClientPool(base: configuration)
     }
 
     /// Scrapes until graceful shutdown, then stops every loop (marking their series stale) and the HTTP client.
     public func run() async throws {
-        let client = Self.makeClient()
-        self.client = client
+        let clients = Self.makeClients()
+        self.clients = clients
         started = true
         sync()
         try? await cancelWhenGracefulShutdown {
@@ -52,8 +53,8 @@ public actor ScrapeManager: Service {
             }
         }
         await stopAll()
-        self.client = nil
-        try await client.shutdown()
+        self.clients = nil
+        await clients.shutdown()
     }
 
     /// How often file discovery checks its files: the shortest refresh interval, at least once a second.
@@ -132,9 +133,9 @@ public actor ScrapeManager: Service {
     }
 
     private func startLoop(_ spec: ScrapeTargetSpec) {
-        guard let client else { return }
+        guard let clients else { return }
         let loop = ScrapeLoop(
-            target: spec, store: store, fetcher: TargetFetcher(client: client), logger: logger,
+            target: spec, store: store, fetcher: TargetFetcher(pool: clients), logger: logger,
             report: { [weak self] status, report in await self?.record(spec, status, report) }
         )
         statuses[spec] = spec.initialStatus
