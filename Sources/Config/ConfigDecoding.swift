@@ -17,7 +17,7 @@ extension Decoder {
             if let reason = unsupported[name] {
                 message = "field \(name) in \(section) is not supported: \(reason)"
             } else if name.hasSuffix("_sd_configs") {
-                message = "field \(name) in \(section) is not supported: the only service discovery is static_configs and file_sd_configs"
+                message = "field \(name) in \(section) is not supported: the only service discovery is static_configs, file_sd_configs and http_sd_configs"
             } else {
                 message = "field \(name) not found in \(section)"
                 if let suggestion = closestName(to: name, among: known) { message += " (did you mean \(suggestion)?)" }

@@ -68,6 +68,10 @@ public struct PrometheusConfiguration: Sendable, Hashable {
                 copy.scrapeConfigs[index].fileSDConfigs[sd].files = copy.scrapeConfigs[index].fileSDConfigs[sd].files.map(resolve)
             }
             copy.scrapeConfigs[index].httpClient = copy.scrapeConfigs[index].httpClient.resolvingPaths(resolve)
+            for sd in copy.scrapeConfigs[index].httpSDConfigs.indices {
+                copy.scrapeConfigs[index].httpSDConfigs[sd].httpClient =
+                    copy.scrapeConfigs[index].httpSDConfigs[sd].httpClient.resolvingPaths(resolve)
+            }
         }
         for index in copy.alerting.alertmanagers.indices {
             copy.alerting.alertmanagers[index].httpClient = copy.alerting.alertmanagers[index].httpClient.resolvingPaths(resolve)
@@ -175,6 +179,7 @@ public struct ScrapeConfig: Sendable, Hashable {
     public var bodySizeLimit = ByteSize.zero
     public var staticConfigs: [TargetGroup] = []
     public var fileSDConfigs: [FileSDConfig] = []
+    public var httpSDConfigs: [HTTPSDConfig] = []
     public var relabelConfigs: [RelabelConfig] = []
     public var metricRelabelConfigs: [RelabelConfig] = []
     /// TLS, credentials, redirects and HTTP/2 for scraping this job's targets.
@@ -214,6 +219,9 @@ public struct ScrapeConfig: Sendable, Hashable {
         for (index, config) in fileSDConfigs.enumerated() {
             do { try config.validate() } catch { throw error.within("file_sd_configs", .index(index)) }
         }
+        for (index, config) in httpSDConfigs.enumerated() {
+            do { try config.validate() } catch { throw error.within("http_sd_configs", .index(index)) }
+        }
         try Self.validateRelabeling(relabelConfigs, "relabel_configs")
         try Self.validateRelabeling(metricRelabelConfigs, "metric_relabel_configs")
         if relabelConfigs.isEmpty { try Self.checkStaticTargets(staticConfigs) }
@@ -243,6 +251,7 @@ extension ScrapeConfig: Decodable {
         case sampleLimit = "sample_limit", labelLimit = "label_limit"
         case labelNameLengthLimit = "label_name_length_limit", labelValueLengthLimit = "label_value_length_limit"
         case bodySizeLimit = "body_size_limit", staticConfigs = "static_configs", fileSDConfigs = "file_sd_configs"
+        case httpSDConfigs = "http_sd_configs"
         case relabelConfigs = "relabel_configs", metricRelabelConfigs = "metric_relabel_configs"
     }
 
@@ -272,6 +281,7 @@ extension ScrapeConfig: Decodable {
         staticConfigs = try container.decode(.staticConfigs, or: [])
         for index in staticConfigs.indices { staticConfigs[index].source = String(index) }
         fileSDConfigs = try container.decode(.fileSDConfigs, or: [])
+        httpSDConfigs = try container.decode(.httpSDConfigs, or: [])
         relabelConfigs = try container.decode(.relabelConfigs, or: [])
         metricRelabelConfigs = try container.decode(.metricRelabelConfigs, or: [])
         httpClient = try HTTPClientConfiguration(inlineFrom: decoder)

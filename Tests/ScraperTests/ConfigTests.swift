@@ -221,7 +221,7 @@ private func loadError(_ name: String) -> String? {
         ("bad-tls-version.yml", "5:20: unknown TLS version: TLS14"),
         ("bad-alertmanager-cert-without-key.yml", "5:20: client cert file \"client.crt\" specified without client key file"),
         ("bad-unsupported-sd.yml",
-         "3:5: field kubernetes_sd_configs in scrape config is not supported: the only service discovery is static_configs and file_sd_configs"),
+         "3:5: field kubernetes_sd_configs in scrape config is not supported: the only service discovery is static_configs, file_sd_configs and http_sd_configs"),
         ("bad-unsupported-remote-write.yml", "2:1: field remote_write in configuration is not supported: Vigil stores samples locally only"),
         ("bad-syntax-indent.yml", "5:6: did not find expected key (while parsing a block mapping at 2:5)"),
         ("bad-syntax-unclosed.yml", "5:1: did not find expected ',' or ']' (while parsing a flow sequence at 4:18)"),

@@ -10,7 +10,8 @@ import TSDB
 ///
 /// Applying a configuration starts loops for new targets, stops loops of vanished ones (which
 /// write staleness markers for their series) and leaves unchanged targets running undisturbed.
-/// File-based discovery is re-read on each job's refresh interval and whenever a file changes.
+/// File-based discovery is re-read on each job's refresh interval and whenever a file changes; HTTP discovery
+/// endpoints are polled on theirs, keeping their last good answer while a refresh fails.
 public actor ScrapeManager: Service {
     private let store: any Appender
     /// Created by `run()` and shut down when it returns, so a manager that never runs owns no connections.
@@ -22,6 +23,10 @@ public actor ScrapeManager: Service {
     private var statuses: [ScrapeTargetSpec: TargetStatus] = [:]
     private var dropped: [DroppedTarget] = []
     private var fileSnapshots: [String: FileDiscoverySnapshot] = [:]
+    /// The last good answer of each HTTP SD endpoint, by `job/index`, kept while refreshes fail.
+    private var httpGroups: [String: [TargetGroup]] = [:]
+    private var httpRefreshers: [String: (config: HTTPSDConfig, task: Task<Void, Never>)] = [:]
+    private var httpFailures = 0
     private var started = false
 
     public init(configuration: PrometheusConfiguration, store: any Appender, logger: Logger,
@@ -45,6 +50,7 @@ public actor ScrapeManager: Service {
         let clients = Self.makeClients()
         self.clients = clients
         started = true
+        syncHTTPDiscovery()
         sync()
         try? await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
@@ -67,7 +73,10 @@ public actor ScrapeManager: Service {
     public func apply(_ newConfiguration: PrometheusConfiguration) {
         configuration = newConfiguration
         fileSnapshots = [:]
-        if started { sync() }
+        if started {
+            syncHTTPDiscovery()
+            sync()
+        }
     }
 
     /// Status of every active target, ordered by job and URL.
@@ -78,6 +87,52 @@ public actor ScrapeManager: Service {
     public func droppedTargets() -> [DroppedTarget] { dropped }
 
     public func currentConfiguration() -> PrometheusConfiguration { configuration }
+
+    /// How many HTTP SD refreshes failed since start, as Prometheus's `prometheus_sd_http_failures_total`.
+    public func httpDiscoveryFailuresTotal() -> Int { httpFailures }
+
+    // MARK: - HTTP service discovery
+
+    /// Starts a refresher for each `http_sd_configs` entry and stops those no longer configured; an entry whose
+    /// settings did not change keeps its refresher and its last good targets.
+    private func syncHTTPDiscovery() {
+        var wanted: [String: HTTPSDConfig] = [:]
+        for config in configuration.scrapeConfigs {
+            for (index, sd) in config.httpSDConfigs.enumerated() { wanted["\(config.jobName)/\(index)"] = sd }
+        }
+        for (key, running) in httpRefreshers where wanted[key] != running.config {
+            running.task.cancel()
+            httpRefreshers[key] = nil
+            httpGroups[key] = nil
+        }
+        guard let clients else { return }
+        for (key, sd) in wanted where httpRefreshers[key] == nil {
+            let task = Task { [weak self] in
+                while !Task.isCancelled {
+                    do {
+                        let groups = try await HTTPServiceDiscovery.fetch(sd, pool: clients)
+                        await self?.received(groups, for: key, from: sd)
+                    } catch {
+                        await self?.refreshFailed(key, error)
+                    }
+                    try? await Task.sleep(for: .milliseconds(max(1, sd.refreshInterval.milliseconds)))
+                }
+            }
+            httpRefreshers[key] = (sd, task)
+        }
+    }
+
+    private func received(_ groups: [TargetGroup], for key: String, from config: HTTPSDConfig) {
+        guard httpRefreshers[key]?.config == config, httpGroups[key] != groups else { return }
+        httpGroups[key] = groups
+        sync()
+    }
+
+    private func refreshFailed(_ key: String, _ error: any Error) {
+        guard httpRefreshers[key] != nil else { return }
+        httpFailures += 1
+        logger.error("HTTP service discovery refresh failed", metadata: ["discovery": .string(key), "error": .string("\(error)")])
+    }
 
     // MARK: - Target set
 
@@ -108,6 +163,7 @@ public actor ScrapeManager: Service {
                 fileSnapshots[key] = snapshot
                 groups += snapshot.groups
             }
+            for index in config.httpSDConfigs.indices { groups += httpGroups["\(config.jobName)/\(index)"] ?? [] }
             let result = config.targets(from: groups)
             for failure in result.failures {
                 logger.warning("target dropped", metadata: ["job": .string(config.jobName), "error": .string(failure.description)])
@@ -151,6 +207,8 @@ public actor ScrapeManager: Service {
 
     /// Stops every loop at shutdown without staleness markers, as Prometheus does, so a restart continues the series.
     private func stopAll() async {
+        for refresher in httpRefreshers.values { refresher.task.cancel() }
+        httpRefreshers = [:]
         let running = Array(loops.values)
         loops = [:]
         for entry in running {
