@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     ],
     targets: [
         // Prediction service: model, routes, its own metrics. Depends on no monitoring module.
@@ -48,10 +49,20 @@ let package = Package(
         .target(name: "TSDB", dependencies: ["Model", "CSQLite"], swiftSettings: swiftSettings),
         // The system SQLite (Debian's libsqlite3-dev), used through its C API.
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", providers: [.apt(["libsqlite3-dev"])]),
+        // Outgoing requests configured by prometheus.yml's HTTP client settings: TLS material, credentials, redirects.
+        .target(
+            name: "OutboundHTTP",
+            dependencies: [
+                "Config",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "Scraper",
             dependencies: [
-                "Config", "Model", "TSDB", "Yams",
+                "Config", "Model", "OutboundHTTP", "TSDB", "Yams",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -62,7 +73,7 @@ let package = Package(
         .target(
             name: "Rules",
             dependencies: [
-                "Config", "Model", "PromQL", "TSDB", "Yams",
+                "Config", "Model", "OutboundHTTP", "PromQL", "TSDB", "Yams",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -72,7 +83,7 @@ let package = Package(
         .target(
             name: "Web",
             dependencies: [
-                "Model", "Rules", "PromQL", "Scraper", "TSDB",
+                "Config", "Model", "Rules", "PromQL", "Scraper", "TSDB",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
@@ -110,7 +121,7 @@ let package = Package(
         .testTarget(
             name: "ScraperTests",
             dependencies: [
-                "Config", "Model", "Rules", "Scraper", "TSDB",
+                "Config", "Model", "OutboundHTTP", "Rules", "Scraper", "TSDB",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
@@ -121,7 +132,7 @@ let package = Package(
         .testTarget(
             name: "WebTests",
             dependencies: [
-                "Web", "Scraper", "TSDB", "PromQL",
+                "Config", "Web", "Scraper", "TSDB", "PromQL",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
@@ -130,7 +141,7 @@ let package = Package(
         // One harness per input surface, shared by the libFuzzer executable and the test suite's bounded run.
         .target(
             name: "FuzzTargets",
-            dependencies: ["API", "Web", "Rules", "PromQL", "Scraper", "TSDB"],
+            dependencies: ["API", "Config", "Web", "Rules", "PromQL", "Scraper", "TSDB"],
             swiftSettings: swiftSettings
         ),
         // libFuzzer driver when built by bench/fuzz.sh with -DFUZZING; otherwise writes seeds and replays inputs.

@@ -6,17 +6,18 @@ extension Decoder {
     ///
     /// `section` names the mapping in the message ("scrape config"). `unsupported` lists fields Prometheus accepts
     /// but Vigil does not implement, with the reason to print, so such files fail loudly rather than behave differently.
+    /// `alsoKnown` names keys read by an inline part of the mapping, such as the HTTP client settings.
     public func rejectUnknownKeys<Keys: CodingKey & CaseIterable>(
-        _ keys: Keys.Type, in section: String, unsupported: [String: String] = [:]
+        _ keys: Keys.Type, in section: String, unsupported: [String: String] = [:], alsoKnown: [String] = []
     ) throws {
-        let known = Keys.allCases.map(\.stringValue)
+        let known = Keys.allCases.map(\.stringValue) + alsoKnown
         for key in try container(keyedBy: AnyCodingKey.self).allKeys where !known.contains(key.stringValue) {
             let name = key.stringValue
             var message: String
             if let reason = unsupported[name] {
                 message = "field \(name) in \(section) is not supported: \(reason)"
             } else if name.hasSuffix("_sd_configs") {
-                message = "field \(name) in \(section) is not supported: the only service discovery is static_configs and file_sd_configs"
+                message = "field \(name) in \(section) is not supported: the only service discovery is static_configs, file_sd_configs and http_sd_configs"
             } else {
                 message = "field \(name) not found in \(section)"
                 if let suggestion = closestName(to: name, among: known) { message += " (did you mean \(suggestion)?)" }

@@ -1,5 +1,6 @@
 import Foundation
 import Rules
+import Config
 import Scraper
 
 extension FuzzTarget {

@@ -1,5 +1,6 @@
 import API
 import Rules
+import Config
 import Scraper
 import TSDB
 import Web

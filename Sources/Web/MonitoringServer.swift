@@ -2,6 +2,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import Rules
+import Config
 import Scraper
 import TSDB
 

@@ -1,5 +1,6 @@
 import Prometheus
 import Rules
+import Config
 import Scraper
 import Synchronization
 import TSDB

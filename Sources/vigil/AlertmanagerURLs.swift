@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Rules
+import Config
 import Scraper
 
 extension Notifier {
@@ -29,7 +30,7 @@ extension Notifier {
         for failure in failures {
             logger.warning("Alertmanager dropped", metadata: ["error": .string(failure.description)])
         }
-        let endpoints = targets.map { Endpoint(url: $0.postURL, timeout: $0.timeout.duration) }
+        let endpoints = targets.map { Endpoint(url: $0.postURL, timeout: $0.timeout.duration, httpClient: $0.httpClient) }
         var relabel: AlertRelabeling?
         if !alerting.alertRelabelConfigs.isEmpty { relabel = { @Sendable labels in alerting.relabelAlert(labels) } }
         return (endpoints, relabel)

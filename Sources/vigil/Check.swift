@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Rules
+import Config
 import Scraper
 
 /// `vigil check`: validates rule and configuration files with promtool's output and exit codes.
@@ -39,6 +40,12 @@ struct CheckRules: AsyncParsableCommand {
     }
 }
 
+/// CheckFailure is a problem `vigil check` finds beyond what loading reports, printed as it is.
+struct CheckFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
 /// `vigil check config FILE…`: the configuration, then each rule file it names.
 struct CheckConfig: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -62,6 +69,7 @@ struct CheckConfig: AsyncParsableCommand {
             var ruleFiles: [String] = []
             do {
                 let configuration = try loadConfiguration(file: URL(fileURLWithPath: file))
+                try Self.checkCredentialsFiles(configuration)
                 ruleFiles = try expandRuleFilePatterns(configuration.ruleFiles)
                 if !ruleFiles.isEmpty { output.say("  SUCCESS: \(ruleFiles.count) rule files found") }
                 output.say(" SUCCESS: \(file) is valid prometheus config file syntax")
@@ -75,6 +83,17 @@ struct CheckConfig: AsyncParsableCommand {
             for ruleFile in ruleFiles { output.checkRuleFile(ruleFile, lint: lint, errorIndent: "     ") }
         }
         try output.finish(lintFatal: lintFatal)
+    }
+
+    /// promtool's extra check beyond loading: each scrape job's credentials or bearer token file must exist.
+    static func checkCredentialsFiles(_ configuration: PrometheusConfiguration) throws(CheckFailure) {
+        for job in configuration.scrapeConfigs {
+            guard let path = job.httpClient.authorization?.credentialsFile, !path.isEmpty else { continue }
+            if !FileManager.default.fileExists(atPath: path) {
+                throw CheckFailure(
+                    "error checking authorization credentials or bearer token file \"\(path)\": stat \(path): no such file or directory")
+            }
+        }
     }
 }
 

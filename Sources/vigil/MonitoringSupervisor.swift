@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import PromQL
 import Rules
+import Config
 import Scraper
 import ServiceLifecycle
 import TSDB

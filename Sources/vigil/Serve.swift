@@ -6,6 +6,7 @@ import Logging
 import Model
 import PromQL
 import Rules
+import Config
 import Scraper
 import ServiceLifecycle
 import TSDB

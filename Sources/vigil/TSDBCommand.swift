@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Model
+import Config
 import Scraper
 import TSDB
 

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Rules
+@testable import Config
 import Scraper
 import Synchronization
 import TSDB

@@ -1,4 +1,4 @@
-import Config
+@testable import Config
 import Foundation
 import Model
 import TSDB
@@ -213,10 +213,15 @@ private func loadError(_ name: String) -> String? {
         ("bad-unknown-field.yml", "3:5: field scrape_intervall not found in scrape config (did you mean scrape_interval?)"),
         ("bad-unknown-top-level.yml", "3:1: field scrape_config not found in configuration (did you mean scrape_configs?)"),
         ("bad-unknown-relabel-field.yml", "6:9: field replace not found in relabel config"),
-        ("bad-unsupported-basic-auth.yml",
-         "3:5: field basic_auth in scrape config is not supported: Vigil scrapes over plain HTTP without authentication, TLS or proxies"),
+        ("bad-unsupported-oauth2.yml",
+         "3:5: field oauth2 in scrape config is not supported: Vigil's HTTP client has no OAuth 2.0 or proxy support"),
+        ("bad-basic-auth-password-twice.yml", "4:7: at most one of basic_auth password & password_file must be configured"),
+        ("bad-bearer-and-authorization.yml", "5:7: authorization is not compatible with bearer_token & bearer_token_file"),
+        ("bad-authorization-basic.yml", "4:13: authorization type cannot be set to \"basic\", use \"basic_auth\" instead"),
+        ("bad-tls-version.yml", "5:20: unknown TLS version: TLS14"),
+        ("bad-alertmanager-cert-without-key.yml", "5:20: client cert file \"client.crt\" specified without client key file"),
         ("bad-unsupported-sd.yml",
-         "3:5: field kubernetes_sd_configs in scrape config is not supported: the only service discovery is static_configs and file_sd_configs"),
+         "3:5: field kubernetes_sd_configs in scrape config is not supported: the only service discovery is static_configs, file_sd_configs and http_sd_configs"),
         ("bad-unsupported-remote-write.yml", "2:1: field remote_write in configuration is not supported: Vigil stores samples locally only"),
         ("bad-syntax-indent.yml", "5:6: did not find expected key (while parsing a block mapping at 2:5)"),
         ("bad-syntax-unclosed.yml", "5:1: did not find expected ',' or ']' (while parsing a flow sequence at 4:18)"),
@@ -227,7 +232,7 @@ private func loadError(_ name: String) -> String? {
         ("bad-global-timeout.yml", "3:19: global scrape timeout greater than scrape interval"),
         ("bad-duplicate-job.yml", "4:15: found multiple scrape configs with job name \"node\""),
         ("bad-missing-job-name.yml", "2:5: job_name is empty"),
-        ("bad-https.yml", "3:13: scheme \"https\" is not supported: Vigil scrapes over plain HTTP only"),
+        ("bad-scheme.yml", "3:13: invalid scheme \"ftp\": expected http or https"),
         ("bad-duration.yml", "2:20: not a valid duration string: \"1m30\""),
         ("bad-duration-order.yml", "2:24: not a valid duration string: \"30s1m\""),
         ("bad-body-size.yml", "3:22: invalid size \"100\": expected a number and a unit (B, KB, MB, GB, TB, PB, EB)"),

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TSDB
 
+@testable import Config
 @testable import Scraper
 
 @Suite("Exposition parser")

@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import NIOCore
 import Testing
+@testable import Config
 @testable import Scraper
 @testable import TSDB
 

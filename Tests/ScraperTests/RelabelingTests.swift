@@ -1,4 +1,4 @@
-import Config
+@testable import Config
 import Foundation
 import Model
 import TSDB
@@ -317,14 +317,14 @@ private func relabel(_ labels: Labels, _ yaml: String) throws -> Labels? {
                 relabel_configs:
                   - {source_labels: [__address__], regex: "a:1", target_label: __address__, replacement: ""}
                   - {source_labels: [__address__], regex: "b:1", target_label: __scrape_timeout__, replacement: 1m}
-                  - {source_labels: [__address__], regex: "c:1", target_label: __scheme__, replacement: https}
+                  - {source_labels: [__address__], regex: "c:1", target_label: __scheme__, replacement: ftp}
             """)
         let result = config.staticTargets
         #expect(result.active.map { $0.labels?["instance"] } == ["d:1"])
         #expect(result.failures.map(\.message) == [
             "no address",
             #"scrape timeout cannot be greater than scrape interval ("1m" > "10s")"#,
-            #"scheme "https" is not supported"#,
+            #"invalid scheme: "ftp""#,
         ])
     }
 

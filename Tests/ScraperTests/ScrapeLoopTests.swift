@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import OutboundHTTP
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -6,6 +7,7 @@ import Logging
 import NIOCore
 import Synchronization
 import Testing
+@testable import Config
 @testable import Scraper
 @testable import TSDB
 
@@ -52,7 +54,7 @@ final class StatusLog: Sendable {
 /// A scrape loop for `job` at `127.0.0.1:port`, over an in-memory store, driven by explicit times.
 struct LoopHarness {
     let store = TimeSeriesStore()
-    let client: HTTPClient
+    let clients: HTTPClientPool
     let loop: ScrapeLoop
     let statuses = StatusLog()
 
@@ -65,10 +67,10 @@ struct LoopHarness {
         let target = try #require(config.staticTargets.active.first)
         var clientConfiguration = HTTPClient.Configuration()
         clientConfiguration.decompression = .enabled(limit: .ratio(100))
-        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
+        clients = HTTPClientPool(base: clientConfiguration)
         let statuses = self.statuses
         loop = ScrapeLoop(target: ScrapeTargetSpec(config: config, target: target), store: store,
-                          fetcher: TargetFetcher(client: client), logger: quietLogger) { status, _ in
+                          fetcher: TargetFetcher(pool: clients), logger: quietLogger) { status, _ in
             statuses.items.withLock { $0.append(status) }
         }
     }
@@ -88,7 +90,7 @@ struct LoopHarness {
         try await samples(name).first?.samples.map(\.v) ?? []
     }
 
-    func shutdown() async throws { try await client.shutdown() }
+    func shutdown() async throws { await clients.shutdown() }
 }
 
 let healthyBody = """

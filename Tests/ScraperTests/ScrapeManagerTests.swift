@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Testing
+@testable import Config
 @testable import Scraper
 @testable import TSDB
 

@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import NIOCore
+import Config
 import Scraper
 import Testing
 import TSDB

@@ -4,6 +4,7 @@ import HummingbirdTesting
 import Logging
 import NIOCore
 import PromQL
+import Config
 import Scraper
 import Testing
 import TSDB

@@ -1,8 +1,10 @@
 import AsyncHTTPClient
+import Config
 import Foundation
 import Logging
 import NIOCore
 import NIOHTTP1
+import OutboundHTTP
 import ServiceLifecycle
 import TSDB
 
@@ -16,14 +18,17 @@ public actor Notifier: Service {
     /// The most alerts posted in one request, as Prometheus's `maxBatchSize`.
     public static let maxBatchSize = 64
 
-    /// Endpoint is one Alertmanager: the URL alerts are posted to and how long a post may take.
+    /// Endpoint is one Alertmanager: the URL alerts are posted to, how long a post may take, and the TLS and
+    /// credentials settings of the Alertmanager config it came from.
     public struct Endpoint: Sendable, Hashable {
         public var url: URL
         public var timeout: Duration
+        public var httpClient: HTTPClientConfiguration
 
-        public init(url: URL, timeout: Duration) {
+        public init(url: URL, timeout: Duration, httpClient: HTTPClientConfiguration = HTTPClientConfiguration()) {
             self.url = url
             self.timeout = timeout
+            self.httpClient = httpClient
         }
     }
 
@@ -154,7 +159,7 @@ public actor Notifier: Service {
         var configuration = HTTPClient.Configuration()
         configuration.timeout = .init(connect: Self.timeAmount(endpoints.map(\.timeout).max() ?? .seconds(10)))
         configuration.connectionPool = .init(idleTimeout: .seconds(60))
-        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        let client = HTTPClientPool(base: configuration)
         logger.debug("notifier started", metadata: ["notifier.alertmanagers": "\(endpoints.map(\.url.absoluteString))"])
         await cancelWhenGracefulShutdown {
             for await _ in self.wakeups {
@@ -162,12 +167,12 @@ public actor Notifier: Service {
                 await self.drain(client: client)
             }
         }
-        try? await client.shutdown()
+        await client.shutdown()
         logger.debug("notifier stopped", metadata: ["notifier.queue_length": "\(queue.count)"])
     }
 
     /// Sends batches until the queue is empty or the task is cancelled.
-    private func drain(client: HTTPClient) async {
+    private func drain(client: HTTPClientPool) async {
         while !queue.isEmpty, !Task.isCancelled {
             let count = min(Self.maxBatchSize, queue.count)
             let batch = Array(queue.prefix(count))
@@ -176,16 +181,17 @@ public actor Notifier: Service {
         }
     }
 
-    private func sendBatch(_ batch: [OutgoingAlert], client: HTTPClient) async {
+    private func sendBatch(_ batch: [OutgoingAlert], client: HTTPClientPool) async {
         if endpoints.isEmpty { return }
         let body = OutgoingAlert.jsonBody(batch)
         let results = await withTaskGroup(of: (Int, String?, Double).self) { group in
             for (index, endpoint) in endpoints.enumerated() {
                 let url = postsToBaseURLs ? Self.postURL(for: endpoint.url) : endpoint.url.absoluteString
                 let timeout = Self.timeAmount(endpoint.timeout)
+                let settings = endpoint.httpClient
                 group.addTask {
                     let start = ContinuousClock.now
-                    let error = await Self.post(body, to: url, client: client, timeout: timeout)
+                    let error = await Self.post(body, to: url, settings: settings, client: client, timeout: timeout)
                     let elapsed = ContinuousClock.now - start
                     let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
                     return (index, error, seconds)
@@ -217,8 +223,18 @@ public actor Notifier: Service {
     }
 
     /// Posts one body; returns nil on a 2xx answer and a description of what went wrong otherwise.
-    private static func post(_ body: [UInt8], to url: String, client: HTTPClient, timeout: TimeAmount) async -> String? {
-        var request = HTTPClientRequest(url: url)
+    ///
+    /// Credentials and TLS files are read for each post, so rotating them needs no reload.
+    private static func post(
+        _ body: [UInt8], to url: String, settings: HTTPClientConfiguration, client pool: HTTPClientPool, timeout: TimeAmount
+    ) async -> String? {
+        let client: HTTPClient
+        var request: HTTPClientRequest
+        do {
+            (client, request) = try pool.prepare(url: url, settings: settings)
+        } catch {
+            return error.message
+        }
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
         request.headers.add(name: "User-Agent", value: "Vigil")

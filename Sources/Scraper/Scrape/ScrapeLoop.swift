@@ -1,3 +1,4 @@
+import Config
 import Dispatch
 import Foundation
 import Logging
@@ -72,7 +73,8 @@ final class ScrapeLoop: @unchecked Sendable {
         let started = DispatchTime.now().uptimeNanoseconds
         var outcome: Result<ParsedScrape, ScrapeError>
         do {
-            let body = try await fetcher.fetch(url: target.scrapeURL, timeoutMillis: target.config.scrapeTimeout.milliseconds,
+            let body = try await fetcher.fetch(url: target.scrapeURL, settings: target.config.httpClient,
+                                               timeoutMillis: target.config.scrapeTimeout.milliseconds,
                                                bodySizeLimit: target.config.bodySizeLimit.bytes)
             outcome = .success(try parse(body, at: t))
         } catch {

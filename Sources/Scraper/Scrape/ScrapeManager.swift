@@ -1,6 +1,8 @@
+import Config
 import AsyncHTTPClient
 import Foundation
 import Logging
+import OutboundHTTP
 import ServiceLifecycle
 import TSDB
 
@@ -8,11 +10,12 @@ import TSDB
 ///
 /// Applying a configuration starts loops for new targets, stops loops of vanished ones (which
 /// write staleness markers for their series) and leaves unchanged targets running undisturbed.
-/// File-based discovery is re-read on each job's refresh interval and whenever a file changes.
+/// File-based discovery is re-read on each job's refresh interval and whenever a file changes; HTTP discovery
+/// endpoints are polled on theirs, keeping their last good answer while a refresh fails.
 public actor ScrapeManager: Service {
     private let store: any Appender
     /// Created by `run()` and shut down when it returns, so a manager that never runs owns no connections.
-    private var client: HTTPClient?
+    private var clients: HTTPClientPool?
     private let logger: Logger
     private let onScrape: @Sendable (ScrapeReport) -> Void
     private var configuration: PrometheusConfiguration
@@ -20,6 +23,10 @@ public actor ScrapeManager: Service {
     private var statuses: [ScrapeTargetSpec: TargetStatus] = [:]
     private var dropped: [DroppedTarget] = []
     private var fileSnapshots: [String: FileDiscoverySnapshot] = [:]
+    /// The last good answer of each HTTP SD endpoint, by `job/index`, kept while refreshes fail.
+    private var httpGroups: [String: [TargetGroup]] = [:]
+    private var httpRefreshers: [String: (config: HTTPSDConfig, task: Task<Void, Never>)] = [:]
+    private var httpFailures = 0
     private var started = false
 
     public init(configuration: PrometheusConfiguration, store: any Appender, logger: Logger,
@@ -30,19 +37,20 @@ public actor ScrapeManager: Service {
         self.onScrape = onScrape
     }
 
-    private static func makeClient() -> HTTPClient {
+    private static func makeClients() -> HTTPClientPool {
         var configuration = HTTPClient.Configuration()
         configuration.decompression = .enabled(limit: .ratio(100))
         configuration.connectionPool = .init(idleTimeout: .seconds(120))
         configuration.timeout = .init(connect: .seconds(10))
-        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        return HTTPClientPool(base: configuration)
     }
 
     /// Scrapes until graceful shutdown, then stops every loop (marking their series stale) and the HTTP client.
     public func run() async throws {
-        let client = Self.makeClient()
-        self.client = client
+        let clients = Self.makeClients()
+        self.clients = clients
         started = true
+        syncHTTPDiscovery()
         sync()
         try? await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
@@ -51,8 +59,8 @@ public actor ScrapeManager: Service {
             }
         }
         await stopAll()
-        self.client = nil
-        try await client.shutdown()
+        self.clients = nil
+        await clients.shutdown()
     }
 
     /// How often file discovery checks its files: the shortest refresh interval, at least once a second.
@@ -65,7 +73,10 @@ public actor ScrapeManager: Service {
     public func apply(_ newConfiguration: PrometheusConfiguration) {
         configuration = newConfiguration
         fileSnapshots = [:]
-        if started { sync() }
+        if started {
+            syncHTTPDiscovery()
+            sync()
+        }
     }
 
     /// Status of every active target, ordered by job and URL.
@@ -76,6 +87,52 @@ public actor ScrapeManager: Service {
     public func droppedTargets() -> [DroppedTarget] { dropped }
 
     public func currentConfiguration() -> PrometheusConfiguration { configuration }
+
+    /// How many HTTP SD refreshes failed since start, as Prometheus's `prometheus_sd_http_failures_total`.
+    public func httpDiscoveryFailuresTotal() -> Int { httpFailures }
+
+    // MARK: - HTTP service discovery
+
+    /// Starts a refresher for each `http_sd_configs` entry and stops those no longer configured; an entry whose
+    /// settings did not change keeps its refresher and its last good targets.
+    private func syncHTTPDiscovery() {
+        var wanted: [String: HTTPSDConfig] = [:]
+        for config in configuration.scrapeConfigs {
+            for (index, sd) in config.httpSDConfigs.enumerated() { wanted["\(config.jobName)/\(index)"] = sd }
+        }
+        for (key, running) in httpRefreshers where wanted[key] != running.config {
+            running.task.cancel()
+            httpRefreshers[key] = nil
+            httpGroups[key] = nil
+        }
+        guard let clients else { return }
+        for (key, sd) in wanted where httpRefreshers[key] == nil {
+            let task = Task { [weak self] in
+                while !Task.isCancelled {
+                    do {
+                        let groups = try await HTTPServiceDiscovery.fetch(sd, pool: clients)
+                        await self?.received(groups, for: key, from: sd)
+                    } catch {
+                        await self?.refreshFailed(key, error)
+                    }
+                    try? await Task.sleep(for: .milliseconds(max(1, sd.refreshInterval.milliseconds)))
+                }
+            }
+            httpRefreshers[key] = (sd, task)
+        }
+    }
+
+    private func received(_ groups: [TargetGroup], for key: String, from config: HTTPSDConfig) {
+        guard httpRefreshers[key]?.config == config, httpGroups[key] != groups else { return }
+        httpGroups[key] = groups
+        sync()
+    }
+
+    private func refreshFailed(_ key: String, _ error: any Error) {
+        guard httpRefreshers[key] != nil else { return }
+        httpFailures += 1
+        logger.error("HTTP service discovery refresh failed", metadata: ["discovery": .string(key), "error": .string("\(error)")])
+    }
 
     // MARK: - Target set
 
@@ -106,6 +163,7 @@ public actor ScrapeManager: Service {
                 fileSnapshots[key] = snapshot
                 groups += snapshot.groups
             }
+            for index in config.httpSDConfigs.indices { groups += httpGroups["\(config.jobName)/\(index)"] ?? [] }
             let result = config.targets(from: groups)
             for failure in result.failures {
                 logger.warning("target dropped", metadata: ["job": .string(config.jobName), "error": .string(failure.description)])
@@ -131,9 +189,9 @@ public actor ScrapeManager: Service {
     }
 
     private func startLoop(_ spec: ScrapeTargetSpec) {
-        guard let client else { return }
+        guard let clients else { return }
         let loop = ScrapeLoop(
-            target: spec, store: store, fetcher: TargetFetcher(client: client), logger: logger,
+            target: spec, store: store, fetcher: TargetFetcher(pool: clients), logger: logger,
             report: { [weak self] status, report in await self?.record(spec, status, report) }
         )
         statuses[spec] = spec.initialStatus
@@ -149,6 +207,8 @@ public actor ScrapeManager: Service {
 
     /// Stops every loop at shutdown without staleness markers, as Prometheus does, so a restart continues the series.
     private func stopAll() async {
+        for refresher in httpRefreshers.values { refresher.task.cancel() }
+        httpRefreshers = [:]
         let running = Array(loops.values)
         loops = [:]
         for entry in running {

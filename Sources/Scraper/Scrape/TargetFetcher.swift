@@ -1,7 +1,9 @@
 import AsyncHTTPClient
+import Config
 import Foundation
 import NIOCore
 import NIOHTTP1
+import OutboundHTTP
 
 /// Why a scrape failed, as `lastError` shows it.
 public struct ScrapeError: Error, Sendable, CustomStringConvertible {
@@ -16,9 +18,9 @@ struct ScrapeBody {
     var contentType: String?
 }
 
-/// Fetches `/metrics` bodies over HTTP the way Prometheus asks for them.
+/// Fetches `/metrics` bodies over HTTP or HTTPS the way Prometheus asks for them, with the job's client settings.
 struct TargetFetcher: Sendable {
-    let client: HTTPClient
+    let pool: HTTPClientPool
 
     /// What Prometheus 2.42 sends: OpenMetrics preferred, the 0.0.4 text format accepted.
     static let acceptHeader = "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1"
@@ -32,15 +34,24 @@ struct TargetFetcher: Sendable {
 
     /// One GET bounded by the scrape timeout from the first byte sent to the body's last; a body past
     /// `bodySizeLimit` bytes (after gunzip) fails the scrape.
-    func fetch(url: String, timeoutMillis: Int64, bodySizeLimit: Int64) async throws(ScrapeError) -> ScrapeBody {
-        var request = HTTPClientRequest(url: url)
+    ///
+    /// Credentials and TLS files are read here, so a missing or unreadable one fails this scrape with its reason.
+    func fetch(
+        url: String, settings: HTTPClientConfiguration, timeoutMillis: Int64, bodySizeLimit: Int64
+    ) async throws(ScrapeError) -> ScrapeBody {
+        let client: HTTPClient
+        var request: HTTPClientRequest
+        do {
+            (client, request) = try pool.prepare(url: url, settings: settings)
+        } catch {
+            throw ScrapeError(error.message)
+        }
         request.headers.add(name: "Accept", value: Self.acceptHeader)
         request.headers.add(name: "Accept-Encoding", value: "gzip")
         request.headers.add(name: "User-Agent", value: Self.userAgent)
         request.headers.add(name: "X-Prometheus-Scrape-Timeout-Seconds", value: String(format: "%g", Double(timeoutMillis) / 1000))
         let limit = bodySizeLimit > 0 ? Int(clamping: bodySizeLimit) : Self.defaultBodySizeLimit
         let timeoutMillis = max(timeoutMillis, 1)
-        let client = self.client
         let prepared = request
         do {
             return try await withThrowingTaskGroup(of: ScrapeBody?.self) { group in

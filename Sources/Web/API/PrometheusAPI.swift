@@ -3,6 +3,7 @@ import Hummingbird
 import Model
 import PromQL
 import Rules
+import Config
 import Scraper
 import TSDB
 

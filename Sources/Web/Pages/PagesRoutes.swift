@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import NIOCore
 import Rules
+import Config
 import Scraper
 
 /// PagesRoutes serves the server-rendered `/alerts`, `/rules` and `/targets` pages on the monitoring listener.

@@ -1,4 +1,3 @@
-import Config
 import Foundation
 
 /// Loads and validates a Prometheus-format configuration file, resolving relative paths against its directory.

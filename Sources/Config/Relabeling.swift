@@ -1,6 +1,4 @@
-import Config
 import Model
-import TSDB
 
 /// RelabelAction is what one relabeling step does with the labels.
 public enum RelabelAction: String, Sendable, Hashable, CaseIterable {

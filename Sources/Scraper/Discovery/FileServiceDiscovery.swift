@@ -2,82 +2,6 @@ import Config
 import Foundation
 import Model
 
-/// TargetGroup is targets that share labels: one entry of `static_configs` or of a file_sd file.
-public struct TargetGroup: Sendable, Hashable {
-    /// Addresses, `host:port`, each becoming a target's `__address__`.
-    public var targets: [String]
-    public var labels: [String: String]
-    /// Where the group came from: its index in `static_configs`, or `path:index` for a file.
-    public var source: String
-
-    public init(targets: [String], labels: [String: String] = [:], source: String = "") {
-        self.targets = targets
-        self.labels = labels
-        self.source = source
-    }
-}
-
-extension TargetGroup: Decodable {
-    enum CodingKeys: String, CodingKey, CaseIterable {
-        case targets, labels
-    }
-
-    /// Decodes strictly, as Prometheus reads static configs and YAML files.
-    public init(from decoder: any Decoder) throws {
-        try decoder.rejectUnknownKeys(CodingKeys.self, in: "target group")
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        self.init(targets: try container.decode(.targets, or: []), labels: try container.decodeLabelMap(.labels))
-    }
-
-    /// A group read from a JSON file, where Prometheus ignores unknown fields.
-    fileprivate struct LenientJSON: Decodable {
-        var targets: [String]?
-        var labels: [String: String]?
-    }
-}
-
-/// FileSDConfig is one `file_sd_configs` entry: files of target groups that Vigil re-reads while running.
-public struct FileSDConfig: Sendable, Hashable {
-    /// Paths whose last element may contain a `*`; they must end in `.json`, `.yml` or `.yaml`.
-    public var files: [String]
-    public var refreshInterval: PrometheusDuration
-
-    public init(files: [String], refreshInterval: PrometheusDuration = .minutes(5)) {
-        self.files = files
-        self.refreshInterval = refreshInterval
-    }
-
-    func validate() throws(ConfigIssue) {
-        if files.isEmpty { throw ConfigIssue("file service discovery config must contain at least one path name", at: "files") }
-        for (index, pattern) in files.enumerated() {
-            let hasExtension = [".json", ".yml", ".yaml", ".JSON", ".YML", ".YAML"].contains { pattern.hasSuffix($0) }
-            if !hasExtension || !Self.isValidGlob(pattern) {
-                throw ConfigIssue("path name \"\(pattern)\" is not valid for file discovery", at: "files", .index(index))
-            }
-        }
-    }
-
-    /// Prometheus's rule for file globs: at most one `*`, and only in the last path element.
-    static func isValidGlob(_ pattern: String) -> Bool {
-        guard let star = pattern.firstIndex(of: "*") else { return true }
-        return !pattern[pattern.index(after: star)...].contains { $0 == "*" || $0 == "/" }
-    }
-}
-
-extension FileSDConfig: Decodable {
-    enum CodingKeys: String, CodingKey, CaseIterable {
-        case files, refreshInterval = "refresh_interval"
-    }
-
-    public init(from decoder: any Decoder) throws {
-        try decoder.rejectUnknownKeys(CodingKeys.self, in: "file_sd config")
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        var refresh = try container.decode(.refreshInterval, or: PrometheusDuration.minutes(5))
-        if refresh == .zero { refresh = .minutes(5) }
-        self.init(files: try container.decode(.files, or: []), refreshInterval: refresh)
-    }
-}
-
 /// FileDiscoverySnapshot is what one file_sd config found at one moment.
 public struct FileDiscoverySnapshot: Sendable, Hashable {
     /// Each matched file's target groups, labeled with `__meta_filepath`.
@@ -152,7 +76,7 @@ public enum FileServiceDiscovery {
         if lowercased.hasSuffix(".json") {
             groups = try parseJSON(text, file: file)
         } else if lowercased.hasSuffix(".yml") || lowercased.hasSuffix(".yaml") {
-            groups = try YAMLLoader.decode([TargetGroup].self, yaml: text, file: file, empty: [])
+            groups = try YAMLDocument(yaml: text, file: file).decode([TargetGroup].self, empty: [])
         } else {
             throw ConfigError(code: .io, file: file, message: "retrieval not supported for file \"\(file)\"")
         }
@@ -164,9 +88,9 @@ public enum FileServiceDiscovery {
     }
 
     private static func parseJSON(_ text: String, file: String) throws(ConfigError) -> [TargetGroup] {
-        let decoded: [TargetGroup.LenientJSON?]
+        let decoded: [LenientTargetGroup?]
         do {
-            decoded = try JSONDecoder().decode([TargetGroup.LenientJSON?].self, from: Data(text.utf8))
+            decoded = try JSONDecoder().decode([LenientTargetGroup?].self, from: Data(text.utf8))
         } catch let DecodingError.dataCorrupted(context) {
             let cause = (context.underlyingError as? NSError)?.userInfo[NSDebugDescriptionErrorKey] as? String
             throw ConfigError(code: .syntax, file: file, message: "invalid JSON: \(cause ?? context.debugDescription)")
@@ -189,4 +113,10 @@ public enum FileServiceDiscovery {
     static func expand(_ pattern: String) -> [String] {
         Glob.expand(pattern)
     }
+}
+
+/// A group read from a JSON file, where Prometheus ignores unknown fields.
+private struct LenientTargetGroup: Decodable {
+    var targets: [String]?
+    var labels: [String: String]?
 }

@@ -1,6 +1,4 @@
-import Config
 import Model
-import TSDB
 
 /// PrometheusConfiguration is Vigil's configuration file, in the format of Prometheus's `prometheus.yml`.
 ///
@@ -56,7 +54,7 @@ public struct PrometheusConfiguration: Sendable, Hashable {
         return config
     }
 
-    /// A copy whose relative file paths (rule files, file_sd files) are taken relative to `directory`.
+    /// A copy whose relative file paths (rule files, file_sd files, TLS and credentials files) are taken relative to `directory`.
     ///
     /// Prometheus resolves them against the directory of the configuration file, not the working directory.
     public func resolvingPaths(relativeTo directory: String) -> PrometheusConfiguration {
@@ -69,6 +67,14 @@ public struct PrometheusConfiguration: Sendable, Hashable {
             for sd in copy.scrapeConfigs[index].fileSDConfigs.indices {
                 copy.scrapeConfigs[index].fileSDConfigs[sd].files = copy.scrapeConfigs[index].fileSDConfigs[sd].files.map(resolve)
             }
+            copy.scrapeConfigs[index].httpClient = copy.scrapeConfigs[index].httpClient.resolvingPaths(resolve)
+            for sd in copy.scrapeConfigs[index].httpSDConfigs.indices {
+                copy.scrapeConfigs[index].httpSDConfigs[sd].httpClient =
+                    copy.scrapeConfigs[index].httpSDConfigs[sd].httpClient.resolvingPaths(resolve)
+            }
+        }
+        for index in copy.alerting.alertmanagers.indices {
+            copy.alerting.alertmanagers[index].httpClient = copy.alerting.alertmanagers[index].httpClient.resolvingPaths(resolve)
         }
         return copy
     }
@@ -173,8 +179,11 @@ public struct ScrapeConfig: Sendable, Hashable {
     public var bodySizeLimit = ByteSize.zero
     public var staticConfigs: [TargetGroup] = []
     public var fileSDConfigs: [FileSDConfig] = []
+    public var httpSDConfigs: [HTTPSDConfig] = []
     public var relabelConfigs: [RelabelConfig] = []
     public var metricRelabelConfigs: [RelabelConfig] = []
+    /// TLS, credentials, redirects and HTTP/2 for scraping this job's targets.
+    public var httpClient = HTTPClientConfiguration()
 
     public init(jobName: String) {
         self.jobName = jobName
@@ -195,13 +204,10 @@ public struct ScrapeConfig: Sendable, Hashable {
 
     func validate() throws(ConfigIssue) {
         if jobName.isEmpty { throw ConfigIssue("job_name is empty", at: "job_name") }
-        switch scheme {
-        case "http": break
-        case "https":
-            throw ConfigIssue("scheme \"https\" is not supported: Vigil scrapes over plain HTTP only", at: "scheme")
-        default:
-            throw ConfigIssue("invalid scheme \"\(scheme)\": expected http", at: "scheme")
+        guard scheme == "http" || scheme == "https" else {
+            throw ConfigIssue("invalid scheme \"\(scheme)\": expected http or https", at: "scheme")
         }
+        try httpClient.validate()
         let limits: [(String, Int)] = [
             ("sample_limit", sampleLimit), ("label_limit", labelLimit),
             ("label_name_length_limit", labelNameLengthLimit), ("label_value_length_limit", labelValueLengthLimit),
@@ -212,6 +218,9 @@ public struct ScrapeConfig: Sendable, Hashable {
         if bodySizeLimit.bytes < 0 { throw ConfigIssue("body_size_limit must not be negative", at: "body_size_limit") }
         for (index, config) in fileSDConfigs.enumerated() {
             do { try config.validate() } catch { throw error.within("file_sd_configs", .index(index)) }
+        }
+        for (index, config) in httpSDConfigs.enumerated() {
+            do { try config.validate() } catch { throw error.within("http_sd_configs", .index(index)) }
         }
         try Self.validateRelabeling(relabelConfigs, "relabel_configs")
         try Self.validateRelabeling(metricRelabelConfigs, "metric_relabel_configs")
@@ -242,26 +251,19 @@ extension ScrapeConfig: Decodable {
         case sampleLimit = "sample_limit", labelLimit = "label_limit"
         case labelNameLengthLimit = "label_name_length_limit", labelValueLengthLimit = "label_value_length_limit"
         case bodySizeLimit = "body_size_limit", staticConfigs = "static_configs", fileSDConfigs = "file_sd_configs"
+        case httpSDConfigs = "http_sd_configs"
         case relabelConfigs = "relabel_configs", metricRelabelConfigs = "metric_relabel_configs"
     }
 
-    /// Prometheus's HTTP client settings, which need TLS or credentials Vigil's scraper does not implement.
-    static let unsupportedHTTPClientFields: [String: String] = {
-        let reason = "Vigil scrapes over plain HTTP without authentication, TLS or proxies"
-        let fields = [
-            "authorization", "basic_auth", "bearer_token", "bearer_token_file", "oauth2", "tls_config", "proxy_url",
-            "no_proxy", "proxy_from_environment", "proxy_connect_header", "follow_redirects", "enable_http2",
-        ]
-        return Dictionary(uniqueKeysWithValues: fields.map { ($0, reason) })
-    }()
-
     /// Scrape-config fields Prometheus has that the scrape manager does not apply, rejected by name.
-    static let unsupportedScrapeFields: [String: String] = unsupportedHTTPClientFields.merging([
+    static let unsupportedScrapeFields: [String: String] = HTTPClientConfiguration.unsupportedFields.merging([
         "target_limit": "Vigil does not limit the number of targets per job",
     ]) { $1 }
 
     public init(from decoder: any Decoder) throws {
-        try decoder.rejectUnknownKeys(CodingKeys.self, in: "scrape config", unsupported: Self.unsupportedScrapeFields)
+        try decoder.rejectUnknownKeys(
+            CodingKeys.self, in: "scrape config", unsupported: Self.unsupportedScrapeFields,
+            alsoKnown: HTTPClientConfiguration.fieldNames)
         let container = try decoder.container(keyedBy: CodingKeys.self)
         self.init(jobName: try container.decode(.jobName, or: ""))
         scrapeInterval = try container.decode(.scrapeInterval, or: .zero)
@@ -279,7 +281,9 @@ extension ScrapeConfig: Decodable {
         staticConfigs = try container.decode(.staticConfigs, or: [])
         for index in staticConfigs.indices { staticConfigs[index].source = String(index) }
         fileSDConfigs = try container.decode(.fileSDConfigs, or: [])
+        httpSDConfigs = try container.decode(.httpSDConfigs, or: [])
         relabelConfigs = try container.decode(.relabelConfigs, or: [])
         metricRelabelConfigs = try container.decode(.metricRelabelConfigs, or: [])
+        httpClient = try HTTPClientConfiguration(inlineFrom: decoder)
     }
 }

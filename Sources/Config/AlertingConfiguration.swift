@@ -1,4 +1,3 @@
-import Config
 import Model
 
 /// AlertingConfig says where to send alerts and how to relabel them; `vigil` builds the notifier from it.
@@ -51,12 +50,15 @@ public struct AlertmanagerConfig: Sendable, Hashable {
     public var timeout: PrometheusDuration
     public var scheme: String
     public var apiVersion: APIVersion
+    /// TLS, credentials, redirects and HTTP/2 for posting to these Alertmanagers.
+    public var httpClient: HTTPClientConfiguration
 
     public init(
         staticConfigs: [TargetGroup] = [], relabelConfigs: [RelabelConfig] = [],
         pathPrefix: String = "", timeout: PrometheusDuration = .seconds(10), scheme: String = "http",
-        apiVersion: APIVersion = .v2
+        apiVersion: APIVersion = .v2, httpClient: HTTPClientConfiguration = HTTPClientConfiguration()
     ) {
+        self.httpClient = httpClient
         self.staticConfigs = staticConfigs
         self.relabelConfigs = relabelConfigs
         self.pathPrefix = pathPrefix
@@ -66,13 +68,10 @@ public struct AlertmanagerConfig: Sendable, Hashable {
     }
 
     func validate() throws(ConfigIssue) {
-        switch scheme {
-        case "http": break
-        case "https":
-            throw ConfigIssue("scheme \"https\" is not supported: Vigil talks to Alertmanager over plain HTTP only", at: "scheme")
-        default:
-            throw ConfigIssue("invalid scheme \"\(scheme)\": expected http", at: "scheme")
+        guard scheme == "http" || scheme == "https" else {
+            throw ConfigIssue("invalid scheme \"\(scheme)\": expected http or https", at: "scheme")
         }
+        try httpClient.validate()
         try ScrapeConfig.validateRelabeling(relabelConfigs, "relabel_configs")
         if relabelConfigs.isEmpty { try ScrapeConfig.checkStaticTargets(staticConfigs) }
     }
@@ -85,9 +84,10 @@ extension AlertmanagerConfig: Decodable {
     }
 
     public init(from decoder: any Decoder) throws {
-        var unsupported = ScrapeConfig.unsupportedHTTPClientFields
+        var unsupported = HTTPClientConfiguration.unsupportedFields
         unsupported["file_sd_configs"] = "Alertmanagers are found through static_configs only"
-        try decoder.rejectUnknownKeys(CodingKeys.self, in: "alertmanager config", unsupported: unsupported)
+        try decoder.rejectUnknownKeys(
+            CodingKeys.self, in: "alertmanager config", unsupported: unsupported, alsoKnown: HTTPClientConfiguration.fieldNames)
         let container = try decoder.container(keyedBy: CodingKeys.self)
         var apiVersion = APIVersion.v2
         if let text = try container.decodeIfPresent(String.self, forKey: .apiVersion) {
@@ -106,7 +106,8 @@ extension AlertmanagerConfig: Decodable {
             pathPrefix: try container.decode(.pathPrefix, or: ""),
             timeout: try container.decode(.timeout, or: .seconds(10)),
             scheme: try container.decode(.scheme, or: "http"),
-            apiVersion: apiVersion
+            apiVersion: apiVersion,
+            httpClient: try HTTPClientConfiguration(inlineFrom: decoder)
         )
     }
 }

@@ -1,5 +1,3 @@
-import Config
-
 /// ByteSize is an amount of bytes written with a unit, as in `body_size_limit: 10MB`.
 ///
 /// Prometheus reads these with base-2 units, so `KB` and `KiB` both mean 1024 bytes; a unit is required except for

@@ -1,3 +1,4 @@
+import Config
 import Foundation
 import Model
 import TSDB
@@ -100,7 +101,7 @@ extension ScrapeConfig {
 
     /// Applies `relabel_configs` and Prometheus's post-processing to one target's discovered labels.
     ///
-    /// After relabeling: a port is added to the address if it has none (80 for http), `__meta_` labels are
+    /// After relabeling: a port is added to the address if it has none (80 for http, 443 for https), `__meta_` labels are
     /// removed, `instance` defaults to the address, and the interval and timeout are read back from their labels.
     public func target(discoveredLabels: Labels) throws(TargetFailure) -> DiscoveredTarget {
         func failure(_ message: String) -> TargetFailure {
@@ -113,11 +114,11 @@ extension ScrapeConfig {
         }
         guard var address = labels[TargetLabel.address] else { throw failure("no address") }
         let scheme = labels[TargetLabel.scheme] ?? ""
-        guard scheme == "http" || scheme.isEmpty else {
-            throw failure(scheme == "https" ? "scheme \"https\" is not supported" : "invalid scheme: \"\(scheme)\"")
+        guard scheme == "http" || scheme == "https" || scheme.isEmpty else {
+            throw failure("invalid scheme: \"\(scheme)\"")
         }
         if HostPort.needsPort(address) {
-            address += ":80"
+            address += scheme == "https" ? ":443" : ":80"
             labels = labels.setting(TargetLabel.address, to: address)
         }
         if address.contains("/") { throw failure("\"\(address)\" is not a valid hostname") }
@@ -140,7 +141,7 @@ extension ScrapeConfig {
 
         labels = Labels(labels.filter { !$0.name.hasPrefix(TargetLabel.metaPrefix) })
         if labels[TargetLabel.instance] == nil { labels = labels.setting(TargetLabel.instance, to: address) }
-        guard let url = scrapeURL(address: address, labels: labels) else {
+        guard let url = scrapeURL(scheme: scheme.isEmpty ? "http" : scheme, address: address, labels: labels) else {
             throw failure("cannot build a scrape URL from address \"\(address)\"")
         }
         return DiscoveredTarget(
@@ -148,8 +149,8 @@ extension ScrapeConfig {
             scrapeURL: url, scrapeInterval: interval, scrapeTimeout: timeout)
     }
 
-    /// `http://address/path?query`, where `__param_<name>` labels replace the first value of parameter `name`.
-    private func scrapeURL(address: String, labels: Labels) -> URL? {
+    /// `scheme://address/path?query`, where `__param_<name>` labels replace the first value of parameter `name`.
+    private func scrapeURL(scheme: String, address: String, labels: Labels) -> URL? {
         var query = params
         for label in labels where label.name.hasPrefix(TargetLabel.paramPrefix) {
             let name = String(label.name.dropFirst(TargetLabel.paramPrefix.count))
@@ -157,7 +158,7 @@ extension ScrapeConfig {
         }
         var path = labels[TargetLabel.metricsPath] ?? ""
         if !path.isEmpty && !path.hasPrefix("/") { path = "/" + path }
-        var text = "http://" + address + (path.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? path)
+        var text = scheme + "://" + address + (path.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? path)
         if !query.isEmpty {
             text += "?" + query.keys.sorted().flatMap { name in
                 query[name]!.map { Self.queryEscape(name) + "=" + Self.queryEscape($0) }

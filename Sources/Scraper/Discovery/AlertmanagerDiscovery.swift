@@ -1,3 +1,4 @@
+import Config
 import Foundation
 import Model
 import TSDB
@@ -10,6 +11,8 @@ public struct AlertmanagerTarget: Sendable, Hashable {
     public var postURL: URL
     /// How long one post may take, from the Alertmanager config the target came from.
     public var timeout: PrometheusDuration
+    /// TLS and credentials for posting, from the Alertmanager config the target came from.
+    public var httpClient: HTTPClientConfiguration
 }
 
 /// AlertmanagerLabel names the labels an Alertmanager target is described by before and after relabeling.
@@ -59,26 +62,23 @@ extension AlertmanagerConfig {
                     continue
                 }
                 let targetScheme = labels[TargetLabel.scheme] ?? ""
-                guard targetScheme == "http" else {
-                    failures.append(failure(
-                        targetScheme == "https"
-                            ? "scheme \"https\" is not supported: Vigil talks to Alertmanager over plain HTTP only"
-                            : "invalid scheme: \"\(targetScheme)\""))
+                guard targetScheme == "http" || targetScheme == "https" else {
+                    failures.append(failure("invalid scheme: \"\(targetScheme)\""))
                     continue
                 }
-                if HostPort.needsPort(host) { host += ":80" }
+                if HostPort.needsPort(host) { host += targetScheme == "https" ? ":443" : ":80" }
                 if host.contains("/") {
                     failures.append(failure("\"\(host)\" is not a valid hostname"))
                     continue
                 }
                 var path = labels[AlertmanagerLabel.alertsPath] ?? ""
                 if !path.hasPrefix("/") { path = "/" + path }
-                guard let url = URL(string: "http://\(host)\(path)") else {
-                    failures.append(failure("invalid Alertmanager URL http://\(host)\(path)"))
+                guard let url = URL(string: "\(targetScheme)://\(host)\(path)") else {
+                    failures.append(failure("invalid Alertmanager URL \(targetScheme)://\(host)\(path)"))
                     continue
                 }
                 targets.append(AlertmanagerTarget(
-                    labels: labels.setting(TargetLabel.address, to: host), postURL: url, timeout: timeout))
+                    labels: labels.setting(TargetLabel.address, to: host), postURL: url, timeout: timeout, httpClient: httpClient))
             }
         }
         return (targets, failures)

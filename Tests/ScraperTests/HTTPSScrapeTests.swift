@@ -1,0 +1,224 @@
+import AsyncHTTPClient
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Synchronization
+import Testing
+@testable import Config
+@testable import Model
+@testable import Scraper
+@testable import TSDB
+
+/// Scraping over HTTPS with credentials, against Debian's node exporter behind its own TLS and basic-auth web config,
+/// with Debian's Prometheus scraping the same exporter as the oracle.
+@Suite(.enabled(
+    if: Peers.available(Peers.openssl, Peers.nodeExporter, Peers.python),
+    "needs openssl, prometheus-node-exporter and python3 (Debian packages)"))
+struct HTTPSScrapeTests {
+    static let password = "correct horse"
+
+    /// A node exporter serving TLS with the test CA's certificate and requiring basic auth, on a free port.
+    struct SecuredExporter {
+        let directory: TemporaryDirectory
+        let certificates: TestCertificates
+        let port: Int
+        let process: PeerProcess
+    }
+
+    static func startExporter() async throws -> SecuredExporter? {
+        guard let openssl = Peers.require(Peers.openssl, "openssl"),
+              let exporter = Peers.require(Peers.nodeExporter, "prometheus-node-exporter"),
+              let python = Peers.require(Peers.python, "python3") else { return nil }
+        let directory = try TemporaryDirectory("vigil-https")
+        let certificates = try await TestCertificates.make(in: directory, openssl: openssl)
+        let hash = try await bcryptHash(password, python: python)
+        try directory.write("web.yml", """
+            tls_server_config:
+              cert_file: \(certificates.serverCertFile)
+              key_file: \(certificates.serverKeyFile)
+            basic_auth_users:
+              vigil: '\(hash)'
+
+            """)
+        let port = try freeLoopbackPort()
+        let process = try PeerProcess(exporter, [
+            "--web.listen-address=127.0.0.1:\(port)", "--web.config.file=\(directory.path("web.yml"))",
+            "--web.disable-exporter-metrics", "--collector.disable-defaults",
+            "--collector.uname", "--collector.meminfo", "--collector.loadavg",
+        ])
+        return SecuredExporter(directory: directory, certificates: certificates, port: port, process: process)
+    }
+
+    /// A prometheus.yml both Vigil and Prometheus load unchanged: one HTTPS job with a CA file and basic auth.
+    static func configuration(_ exporter: SecuredExporter, password: String = password, caFile: String? = nil) -> String {
+        """
+        global:
+          scrape_interval: 1s
+          scrape_timeout: 1s
+        scrape_configs:
+          - job_name: node
+            scheme: https
+            tls_config:
+              ca_file: \(caFile ?? exporter.certificates.caFile)
+            basic_auth:
+              username: vigil
+              password: '\(password)'
+            static_configs:
+              - targets: ['127.0.0.1:\(exporter.port)']
+
+        """
+    }
+
+    /// A scrape loop for the configuration's only job, loaded from YAML as `vigil serve` loads it.
+    static func harness(_ yaml: String, port: Int) throws -> LoopHarness {
+        let loaded = try PrometheusConfiguration(yaml: yaml, file: "prometheus.yml")
+        return try LoopHarness(port: port) { $0 = loaded.scrapeConfigs[0] }
+    }
+
+    /// Scrapes at increasing times until `done` holds for the last status or ten seconds pass.
+    static func scrapeUntil(
+        _ harness: LoopHarness, from start: Timestamp = 1_000_000, _ done: (TargetStatus) -> Bool
+    ) async throws -> TargetStatus? {
+        var t = start
+        return try await pollUntil(seconds: 10) {
+            t += 1000
+            await harness.loop.scrapeOnce(at: t)
+            return harness.lastStatus.flatMap { done($0) ? $0 : nil }
+        }
+    }
+
+    @Test func scrapesTheExporterOverTLSWithBasicAuthAsPrometheusDoes() async throws {
+        guard let exporter = try await Self.startExporter(),
+              let prometheusBinary = Peers.require(Peers.prometheus, "prometheus") else { return }
+        let yaml = Self.configuration(exporter)
+        try exporter.directory.write("prometheus.yml", yaml)
+        let prometheusPort = try freeLoopbackPort()
+        let prometheus = try PeerProcess(prometheusBinary, [
+            "--config.file=\(exporter.directory.path("prometheus.yml"))",
+            "--storage.tsdb.path=\(exporter.directory.path("data"))",
+            "--web.listen-address=127.0.0.1:\(prometheusPort)",
+        ])
+        let harness = try Self.harness(yaml, port: exporter.port)
+        let status = try await Self.scrapeUntil(harness) { $0.health == .up }
+        #expect(status?.health == .up, "last error: \(harness.lastStatus?.lastError ?? "none")")
+        #expect(try await harness.value("up").last == 1)
+
+        // Prometheus's view of the same exporter once it has scraped it.
+        let theirs = try await pollUntil(seconds: 20) { () -> [[String: String]: String]? in
+            guard let up = try? await Self.query(port: prometheusPort, #"up{job="node"}"#), up.values.first == "1",
+                  let all = try? await Self.query(port: prometheusPort, #"{job="node"}"#) else { return nil }
+            return all
+        }
+        let prometheusSeries = try #require(theirs, "Prometheus never scraped the exporter successfully")
+        await harness.loop.scrapeOnce(at: 2_000_000)
+        var ours: [[String: String]: Double] = [:]
+        for series in try await harness.store.select([try Matcher(.equal, "job", "node")], mint: .min, maxt: .max) {
+            var labels: [String: String] = [:]
+            for label in series.labels { labels[label.name] = label.value }
+            ours[labels] = series.samples.last?.v
+        }
+        #expect(ours.count > 20, "the exporter's uname, meminfo and loadavg series were stored: \(ours.count)")
+        let missing = Set(prometheusSeries.keys).subtracting(ours.keys)
+        let extra = Set(ours.keys).subtracting(prometheusSeries.keys)
+        #expect(missing.isEmpty, "series Prometheus stores and Vigil does not: \(missing)")
+        #expect(extra.isEmpty, "series Vigil stores and Prometheus does not: \(extra)")
+        // Values of metrics that do not change while the machine runs.
+        var compared = 0
+        for (labels, value) in prometheusSeries
+        where ["node_uname_info", "node_memory_MemTotal_bytes", "node_memory_SwapTotal_bytes"].contains(labels["__name__"] ?? "") {
+            #expect(ours[labels].map { Self.goFormat($0) } == value, "\(labels)")
+            compared += 1
+        }
+        #expect(compared == 3, "each static metric was compared")
+        try await harness.shutdown()
+        _ = prometheus
+    }
+
+    @Test func aWrongPasswordIsDownWithThe401() async throws {
+        guard let exporter = try await Self.startExporter() else { return }
+        let harness = try Self.harness(Self.configuration(exporter, password: "wrong"), port: exporter.port)
+        let status = try await Self.scrapeUntil(harness) { $0.lastError.contains("401") }
+        #expect(status?.health == .down)
+        #expect(status?.lastError == "server returned HTTP status 401 Unauthorized")
+        #expect(try await harness.value("up").last == 0)
+        try await harness.shutdown()
+    }
+
+    @Test func anUntrustedCertificateIsDownWithTheTLSErrorUntilTheCAFileIsFixed() async throws {
+        guard let exporter = try await Self.startExporter() else { return }
+        let trusted = exporter.directory.path("trusted-ca.crt")
+        try FileManager.default.copyItem(atPath: exporter.certificates.otherCAFile, toPath: trusted)
+        let harness = try Self.harness(Self.configuration(exporter, caFile: trusted), port: exporter.port)
+        let refused = try await Self.scrapeUntil(harness) { $0.lastError.contains("CERTIFICATE_VERIFY_FAILED") }
+        #expect(refused?.health == .down, "last error: \(harness.lastStatus?.lastError ?? "none")")
+        #expect(try await harness.value("up").last == 0)
+
+        // The CA file is re-read when it changes: trusting the right CA brings the target up without a reload.
+        try FileManager.default.removeItem(atPath: trusted)
+        try FileManager.default.copyItem(atPath: exporter.certificates.caFile, toPath: trusted)
+        let fixed = try await Self.scrapeUntil(harness, from: 3_000_000) { $0.health == .up }
+        #expect(fixed?.health == .up, "last error: \(harness.lastStatus?.lastError ?? "none")")
+        try await harness.shutdown()
+    }
+
+    /// The result of an instant query: each series' labels and its value as Prometheus prints it.
+    static func query(port: Int, _ expression: String) async throws -> [[String: String]: String] {
+        var components = URLComponents(string: "http://127.0.0.1:\(port)/api/v1/query")!
+        components.queryItems = [URLQueryItem(name: "query", value: expression)]
+        let url = components.url!.absoluteString.replacingOccurrences(of: "+", with: "%2B")
+        let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: url), timeout: .seconds(5))
+        let body = try await response.body.collect(upTo: 16 << 20)
+        let json = try JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any]
+        let results = (json?["data"] as? [String: Any])?["result"] as? [[String: Any]] ?? []
+        var series: [[String: String]: String] = [:]
+        for result in results {
+            guard let metric = result["metric"] as? [String: String], let value = result["value"] as? [Any],
+                  value.count == 2, let text = value[1] as? String else { continue }
+            series[metric] = text
+        }
+        return series
+    }
+
+    /// A sample value as Prometheus's API prints it.
+    static func goFormat(_ value: Double) -> String { GoFloatFormat.shortest(value, format: "f") }
+}
+
+/// Bearer tokens from a file, against a target in the test that accepts one token at a time.
+@Suite struct BearerTokenFileTests {
+    @Test func aChangedTokenFileTakesEffectOnTheNextScrapeAndAMissingOneIsDown() async throws {
+        let seen = Mutex<[String]>([])
+        let router = Router()
+        router.get("/metrics") { request, _ -> Response in
+            let authorization = request.headers[.authorization] ?? ""
+            seen.withLock { $0.append(authorization) }
+            guard authorization == "Bearer two" else { return Response(status: .unauthorized) }
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: .init(string: "m 1\n")))
+        }
+        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: quietLogger)
+        let directory = try TemporaryDirectory("vigil-bearer")
+        try directory.write("token", "one\n")
+        try await app.test(.live) { client in
+            let yaml = """
+                scrape_configs:
+                  - job_name: api
+                    bearer_token_file: \(directory.path("token"))
+                    static_configs: [{targets: ['127.0.0.1:\(client.port!)']}]
+                """
+            let loaded = try PrometheusConfiguration(yaml: yaml, file: "prometheus.yml")
+            let harness = try LoopHarness(port: client.port!) { $0 = loaded.scrapeConfigs[0] }
+            await harness.loop.scrapeOnce(at: 1_000_000)
+            #expect(harness.lastStatus?.lastError == "server returned HTTP status 401 Unauthorized")
+            try directory.write("token", "two\n")
+            await harness.loop.scrapeOnce(at: 1_015_000)
+            #expect(harness.lastStatus?.health == .up)
+            #expect(seen.withLock { $0 } == ["Bearer one", "Bearer two"], "the file is re-read and trimmed on each scrape")
+            try FileManager.default.removeItem(atPath: directory.path("token"))
+            await harness.loop.scrapeOnce(at: 1_030_000)
+            #expect(harness.lastStatus?.health == .down)
+            #expect(harness.lastStatus?.lastError.hasPrefix("unable to read authorization credentials file \(directory.path("token"))") == true)
+            #expect(try await harness.value("up") == [0, 1, 0])
+            #expect(seen.withLock { $0.count } == 2, "no request is sent without the credentials")
+            try await harness.shutdown()
+        }
+    }
+}
