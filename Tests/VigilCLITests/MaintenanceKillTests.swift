@@ -86,9 +86,11 @@ import Glibc
         _ = try await first.waitForExit()
 
         var generator = SystemRandomNumberGenerator()
+        // Kill until three kills have landed in the middle of maintenance (its length varies with the machine's load).
         var killedMidway = 0
-        let kills = 6
-        for kill in 1...kills {
+        var kills = 0
+        for kill in 1...12 where killedMidway < 3 {
+            kills = kill
             let storage = directory.appendingPathComponent("kill-\(kill).db").path
             try copyStore(from: original, to: storage)
             let victim = try ServerProcess(arguments: Self.arguments, storagePathOverride: storage)
@@ -98,7 +100,7 @@ import Glibc
             while !victim.log.contains("storage maintenance started") && ContinuousClock.now < deadline {
                 try await Task.sleep(for: .milliseconds(2))
             }
-            try await Task.sleep(for: .milliseconds(Int.random(in: 0...max(1, tookMillis / 2), using: &generator)))
+            try await Task.sleep(for: .milliseconds(Int.random(in: 0...max(1, tookMillis / 4), using: &generator)))
             victim.signal(SIGKILL)
             _ = try await victim.waitForExit()
             if !victim.log.contains("storage maintenance done") { killedMidway += 1 }
@@ -112,6 +114,6 @@ import Glibc
             try? FileManager.default.removeItem(at: victim.directory)
         }
         print("MaintenanceKillTests: \(killedMidway) of \(kills) kills landed during maintenance (first maintenance took \(tookMillis) ms)")
-        #expect(killedMidway >= kills / 2, "most kills must land during maintenance, not after it")
+        #expect(killedMidway >= 3, "\(kills) kills, only \(killedMidway) during maintenance")
     }
 }
