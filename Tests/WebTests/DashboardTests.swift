@@ -279,8 +279,7 @@ private struct SplitMix {
     /// drew data without console errors, and saves `docs/screenshots/dashboard.png` and `graph.png`.
     @Test(.timeLimit(.minutes(5))) func dashboardAndGraphDrawInHeadlessChromium() async throws {
         guard let browser = chromiumPath() else { return }
-        let shots = repositoryRoot.appendingPathComponent("docs/screenshots")
-        try FileManager.default.createDirectory(at: shots, withIntermediateDirectories: true)
+        let shots = try screenshotDirectory(repository: repositoryRoot)
         let fixture = try MonitoringFixture()
         try await loadSeedShapedHour(into: fixture.store)
         let app = Application(router: dashboardRouter(fixture), configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: quietLogger)

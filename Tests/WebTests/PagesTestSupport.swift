@@ -73,8 +73,20 @@ func chromiumPath(sourceLocation: SourceLocation = #_sourceLocation) -> String? 
     }
     if ProcessInfo.processInfo.environment["CI"] == "true" {
         Issue.record("chromium is not installed (apt-get install -y chromium)", sourceLocation: sourceLocation)
+    } else {
+        print("SKIPPED at \(sourceLocation): chromium is not installed (apt-get install -y chromium)")
     }
     return nil
+}
+
+/// Where browser tests save their screenshots: `docs/screenshots/` when `VIGIL_UPDATE_SCREENSHOTS=1`, so a plain
+/// test run never rewrites tracked files; otherwise a temporary directory.
+func screenshotDirectory(repository root: URL) throws -> URL {
+    let directory = ProcessInfo.processInfo.environment["VIGIL_UPDATE_SCREENSHOTS"] == "1"
+        ? root.appendingPathComponent("docs/screenshots")
+        : FileManager.default.temporaryDirectory.appendingPathComponent("vigil-screenshots")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    return directory
 }
 
 /// Runs headless Chromium on its own thread with `arguments`, killed after 60 s.

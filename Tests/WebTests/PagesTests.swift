@@ -115,8 +115,7 @@ import TSDB
         guard let browser = chromiumPath() else { return }
         let root = URL(fileURLWithPath: #filePath).resolvingSymlinksInPath()
             .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let shots = root.appendingPathComponent("docs/screenshots")
-        try FileManager.default.createDirectory(at: shots, withIntermediateDirectories: true)
+        let shots = try screenshotDirectory(repository: root)
 
         let files = try loadRuleFiles([root.appendingPathComponent("config/alerts.yml").path])
         let specs = files.flatMap(\.groups).flatMap(\.rules)
