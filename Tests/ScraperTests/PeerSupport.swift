@@ -9,6 +9,7 @@ enum Peers {
     static let openssl = executable("/usr/bin/openssl")
     static let nodeExporter = executable("/usr/bin/prometheus-node-exporter")
     static let prometheus = executable("/usr/bin/prometheus")
+    static let alertmanager = executable("/usr/bin/prometheus-alertmanager")
     static let python = executable("/usr/bin/python3")
 
     /// Whether tests needing `paths` should run: all are installed, or CI requires them (and the test will fail).
