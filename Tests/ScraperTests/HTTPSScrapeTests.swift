@@ -25,17 +25,22 @@ struct HTTPSScrapeTests {
         let process: PeerProcess
     }
 
-    static func startExporter() async throws -> SecuredExporter? {
+    static func startExporter(
+        requireClientCertificate: Bool = false, nameOnlyCertificate: Bool = false
+    ) async throws -> SecuredExporter? {
         guard let openssl = Peers.require(Peers.openssl, "openssl"),
               let exporter = Peers.require(Peers.nodeExporter, "prometheus-node-exporter"),
               let python = Peers.require(Peers.python, "python3") else { return nil }
         let directory = try TemporaryDirectory("vigil-https")
         let certificates = try await TestCertificates.make(in: directory, openssl: openssl)
         let hash = try await bcryptHash(password, python: python)
+        // The exporter refuses a client CA without a policy that uses it, so both lines come together.
+        let clientAuthentication = requireClientCertificate
+            ? "\n  client_auth_type: RequireAndVerifyClientCert\n  client_ca_file: \(certificates.caFile)" : ""
         try directory.write("web.yml", """
             tls_server_config:
-              cert_file: \(certificates.serverCertFile)
-              key_file: \(certificates.serverKeyFile)
+              cert_file: \(nameOnlyCertificate ? certificates.nameOnlyCertFile : certificates.serverCertFile)
+              key_file: \(certificates.serverKeyFile)\(clientAuthentication)
             basic_auth_users:
               vigil: '\(hash)'
 
@@ -50,7 +55,9 @@ struct HTTPSScrapeTests {
     }
 
     /// A prometheus.yml both Vigil and Prometheus load unchanged: one HTTPS job with a CA file and basic auth.
-    static func configuration(_ exporter: SecuredExporter, password: String = password, caFile: String? = nil) -> String {
+    static func configuration(
+        _ exporter: SecuredExporter, password: String = password, caFile: String? = nil, tlsExtra: String = ""
+    ) -> String {
         """
         global:
           scrape_interval: 1s
@@ -59,7 +66,7 @@ struct HTTPSScrapeTests {
           - job_name: node
             scheme: https
             tls_config:
-              ca_file: \(caFile ?? exporter.certificates.caFile)
+              ca_file: \(caFile ?? exporter.certificates.caFile)\(tlsExtra)
             basic_auth:
               username: vigil
               password: '\(password)'
@@ -159,6 +166,49 @@ struct HTTPSScrapeTests {
         let fixed = try await Self.scrapeUntil(harness, from: 3_000_000) { $0.health == .up }
         #expect(fixed?.health == .up, "last error: \(harness.lastStatus?.lastError ?? "none")")
         try await harness.shutdown()
+    }
+
+    @Test func serverNameIsWhatTheCertificateIsVerifiedAgainstAndInsecureSkipVerifySkipsIt() async throws {
+        // The exporter's certificate names only exporter.vigil.test, so its address alone cannot be verified.
+        guard let exporter = try await Self.startExporter(nameOnlyCertificate: true) else { return }
+        func refusal(_ tlsExtra: String) async throws -> String? {
+            let harness = try Self.harness(Self.configuration(exporter, tlsExtra: tlsExtra), port: exporter.port)
+            let refused = try await Self.scrapeUntil(harness) { !$0.lastError.isEmpty && !$0.lastError.contains("refused") }
+            try await harness.shutdown()
+            return refused?.lastError
+        }
+        let byAddress = try await refusal("")
+        #expect(byAddress?.contains("failedToValidateHostname") == true, "last error: \(byAddress ?? "none")")
+        let wrongName = try await refusal("\n      server_name: wrong.example")
+        #expect(wrongName?.contains("wrong.example") == true, "last error: \(wrongName ?? "none")")
+
+        let rightName = try Self.harness(
+            Self.configuration(exporter, tlsExtra: "\n      server_name: exporter.vigil.test"), port: exporter.port)
+        #expect(try await Self.scrapeUntil(rightName) { $0.health == .up } != nil, "\(rightName.lastStatus?.lastError ?? "")")
+        #expect(rightName.lastStatus?.labels["instance"] == "127.0.0.1:\(exporter.port)", "the target keeps its address")
+        try await rightName.shutdown()
+
+        let untrustedButSkipped = try Self.harness(
+            Self.configuration(exporter, caFile: exporter.certificates.otherCAFile, tlsExtra: "\n      insecure_skip_verify: true"),
+            port: exporter.port)
+        #expect(try await Self.scrapeUntil(untrustedButSkipped) { $0.health == .up } != nil,
+                "\(untrustedButSkipped.lastStatus?.lastError ?? "")")
+        try await untrustedButSkipped.shutdown()
+    }
+
+    @Test func aClientCertificateIsPresentedWhenTheTargetRequiresOne() async throws {
+        guard let exporter = try await Self.startExporter(requireClientCertificate: true) else { return }
+        let withoutCertificate = try Self.harness(Self.configuration(exporter), port: exporter.port)
+        let refused = try await Self.scrapeUntil(withoutCertificate) { !$0.lastError.isEmpty && !$0.lastError.contains("refused") }
+        #expect(refused?.health == .down, "\(refused?.lastError ?? "")")
+        try await withoutCertificate.shutdown()
+
+        let certificates = exporter.certificates
+        let withCertificate = try Self.harness(
+            Self.configuration(exporter, tlsExtra: "\n      cert_file: \(certificates.clientCertFile)\n      key_file: \(certificates.clientKeyFile)"),
+            port: exporter.port)
+        #expect(try await Self.scrapeUntil(withCertificate) { $0.health == .up } != nil, "\(withCertificate.lastStatus?.lastError ?? "")")
+        try await withCertificate.shutdown()
     }
 
     /// The result of an instant query: each series' labels and its value as Prometheus prints it.
