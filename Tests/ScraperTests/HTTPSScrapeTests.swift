@@ -272,3 +272,31 @@ struct HTTPSScrapeTests {
         }
     }
 }
+
+/// `follow_redirects`: followed by default, as in Prometheus; refused when turned off.
+@Suite struct FollowRedirectsTests {
+    @Test func redirectsAreFollowedUnlessTurnedOff() async throws {
+        let router = Router()
+        router.get("/metrics") { _, _ -> Response in Response(status: .found, headers: [.location: "/moved"]) }
+        router.get("/moved") { _, _ -> Response in
+            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: .init(string: "m 1\n")))
+        }
+        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: quietLogger)
+        try await app.test(.live) { client in
+            for (setting, expectedError) in [("", ""), ("follow_redirects: false", "server returned HTTP status 302 Found")] {
+                let yaml = """
+                    scrape_configs:
+                      - job_name: api
+                        \(setting)
+                        static_configs: [{targets: ['127.0.0.1:\(client.port!)']}]
+                    """
+                let loaded = try PrometheusConfiguration(yaml: yaml, file: "prometheus.yml")
+                let harness = try LoopHarness(port: client.port!) { $0 = loaded.scrapeConfigs[0] }
+                await harness.loop.scrapeOnce(at: 1_000_000)
+                #expect(harness.lastStatus?.lastError == expectedError, "with \(setting.isEmpty ? "defaults" : setting)")
+                #expect(try await harness.value("up") == [expectedError.isEmpty ? 1 : 0])
+                try await harness.shutdown()
+            }
+        }
+    }
+}
