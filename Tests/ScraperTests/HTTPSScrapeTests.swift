@@ -304,3 +304,33 @@ struct HTTPSScrapeTests {
         }
     }
 }
+
+/// Credentials and TLS files that are missing or malformed fail the scrape with the file named, never a crash.
+@Suite struct UnusableClientFilesTests {
+    @Test(arguments: [
+        ("tls_config: {ca_file: missing.crt}", "unable to read CA file DIR/missing.crt: no such file or directory"),
+        ("tls_config: {ca_file: garbage.crt}", "unable to use specified CA cert CA file DIR/garbage.crt: "),
+        ("tls_config: {cert_file: garbage.crt, key_file: missing.key}", "unable to read client key file DIR/missing.key: no such file or directory"),
+        ("basic_auth: {username: u, password_file: missing-password}",
+         "unable to read basic auth password file DIR/missing-password: no such file or directory"),
+    ])
+    func fileProblemsAreTheLastError(setting: String, expected: String) async throws {
+        let directory = try TemporaryDirectory("vigil-client-files")
+        try directory.write("garbage.crt", "-----BEGIN CERTIFICATE-----\nnot base64 at all\n-----END CERTIFICATE-----\n")
+        try directory.write("prometheus.yml", """
+            scrape_configs:
+              - job_name: api
+                scheme: https
+                \(setting)
+                static_configs: [{targets: ['127.0.0.1:1']}]
+            """)
+        let loaded = try loadConfiguration(file: directory.url.appendingPathComponent("prometheus.yml"))
+        let harness = try LoopHarness(port: 1) { $0 = loaded.scrapeConfigs[0] }
+        await harness.loop.scrapeOnce(at: 1_000_000)
+        let lastError = harness.lastStatus?.lastError ?? ""
+        #expect(lastError.hasPrefix(expected.replacingOccurrences(of: "DIR", with: directory.url.path)), "\(lastError)")
+        #expect(harness.lastStatus?.health == .down)
+        #expect(try await harness.value("up") == [0])
+        try await harness.shutdown()
+    }
+}
