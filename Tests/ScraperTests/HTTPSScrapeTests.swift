@@ -82,12 +82,12 @@ struct HTTPSScrapeTests {
         return try LoopHarness(port: port) { $0 = loaded.scrapeConfigs[0] }
     }
 
-    /// Scrapes at increasing times until `done` holds for the last status or ten seconds pass.
+    /// Scrapes at increasing times until `done` holds for the last status or 30 seconds pass (a loaded machine is slow).
     static func scrapeUntil(
         _ harness: LoopHarness, from start: Timestamp = 1_000_000, _ done: (TargetStatus) -> Bool
     ) async throws -> TargetStatus? {
         var t = start
-        return try await pollUntil(seconds: 10) {
+        return try await pollUntil(seconds: 30) {
             t += 1000
             await harness.loop.scrapeOnce(at: t)
             return harness.lastStatus.flatMap { done($0) ? $0 : nil }
@@ -111,7 +111,7 @@ struct HTTPSScrapeTests {
         #expect(try await harness.value("up").last == 1)
 
         // Prometheus's view of the same exporter once it has scraped it.
-        let theirs = try await pollUntil(seconds: 20) { () -> [[String: String]: String]? in
+        let theirs = try await pollUntil(seconds: 40) { () -> [[String: String]: String]? in
             guard let up = try? await Self.query(port: prometheusPort, #"up{job="node"}"#), up.values.first == "1",
                   let all = try? await Self.query(port: prometheusPort, #"{job="node"}"#) else { return nil }
             return all

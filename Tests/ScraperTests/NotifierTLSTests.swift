@@ -54,7 +54,7 @@ struct NotifierTLSTests {
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         let pool = HTTPClientPool(base: HTTPClient.Configuration())
         // Alertmanager may still be starting: enqueue again until it holds the alert.
-        let received = try await pollUntil(seconds: 15) { () -> Bool? in
+        let received = try await pollUntil(seconds: 30) { () -> Bool? in
             await good.enqueue([OutgoingAlert(labels: ["alertname": "OverTLS"], startsAt: now, endsAt: nil)])
             let (client, request) = try pool.prepare(url: "https://127.0.0.1:\(port)/api/v2/alerts", settings: settings)
             guard let response = try? await client.execute(request, timeout: .seconds(2)), response.status == .ok else { return nil }
@@ -68,7 +68,7 @@ struct NotifierTLSTests {
         let badRunning = Task { try await bad.run() }
         defer { badRunning.cancel() }
         await bad.enqueue([OutgoingAlert(labels: ["alertname": "Refused"], startsAt: now, endsAt: nil)])
-        let errors = try await pollUntil(seconds: 10) { () -> Int? in
+        let errors = try await pollUntil(seconds: 30) { () -> Int? in
             let count = await bad.stats().alertmanagers.first?.errorsTotal ?? 0
             return count > 0 ? count : nil
         }
