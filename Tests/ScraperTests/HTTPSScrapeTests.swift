@@ -313,6 +313,8 @@ struct HTTPSScrapeTests {
         ("tls_config: {cert_file: garbage.crt, key_file: missing.key}", "unable to read client key file DIR/missing.key: no such file or directory"),
         ("basic_auth: {username: u, password_file: missing-password}",
          "unable to read basic auth password file DIR/missing-password: no such file or directory"),
+        ("authorization: {credentials_file: /dev/zero}", "unable to read authorization credentials file /dev/zero: larger than 1048576 bytes"),
+        ("authorization: {credentials_file: /}", "unable to read authorization credentials file /: "),
     ])
     func fileProblemsAreTheLastError(setting: String, expected: String) async throws {
         let directory = try TemporaryDirectory("vigil-client-files")
