@@ -43,7 +43,8 @@ let package = Package(
             name: "CRE2",
             linkerSettings: [.linkedLibrary("re2"), .linkedLibrary("stdc++", .when(platforms: [.linux]))]
         ),
-        // The prometheus.yml and rule-file YAML layer: positions, anchors, merge keys, unknown-key checks.
+        // The prometheus.yml model (scrape, alerting, relabeling, HTTP client settings) and the YAML layer of every
+        // file format: positions, anchors, merge keys, unknown-key checks.
         .target(name: "Config", dependencies: ["Model", "Yams"], swiftSettings: swiftSettings),
         // The series store (labels, samples, matchers from Model) over SQLite.
         .target(name: "TSDB", dependencies: ["Model", "CSQLite"], swiftSettings: swiftSettings),

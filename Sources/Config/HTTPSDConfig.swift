@@ -43,9 +43,12 @@ extension HTTPSDConfig: Decodable {
             CodingKeys.self, in: "http_sd config", unsupported: HTTPClientConfiguration.unsupportedFields,
             alsoKnown: HTTPClientConfiguration.fieldNames)
         let container = try decoder.container(keyedBy: CodingKeys.self)
+        // A zero interval would poll without pause; like file_sd_configs, it means the default.
+        var refresh = try container.decode(.refreshInterval, or: Self.defaultRefreshInterval)
+        if refresh == .zero { refresh = Self.defaultRefreshInterval }
         self.init(
             url: try container.decode(.url, or: ""),
-            refreshInterval: try container.decode(.refreshInterval, or: Self.defaultRefreshInterval),
+            refreshInterval: refresh,
             httpClient: try HTTPClientConfiguration(inlineFrom: decoder))
         do { try validate() } catch { throw error.within(container.codingPath) }
     }

@@ -48,9 +48,17 @@ public struct TLSConfig: Sendable, Hashable {
 public enum TLSVersion: String, Sendable, Hashable, CaseIterable, Comparable {
     case tls10 = "TLS10", tls11 = "TLS11", tls12 = "TLS12", tls13 = "TLS13"
 
-    public static func < (lhs: TLSVersion, rhs: TLSVersion) -> Bool {
-        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+    /// The version's order among TLS versions, oldest first.
+    var rank: Int {
+        switch self {
+        case .tls10: 0
+        case .tls11: 1
+        case .tls12: 2
+        case .tls13: 3
+        }
     }
+
+    public static func < (lhs: TLSVersion, rhs: TLSVersion) -> Bool { lhs.rank < rhs.rank }
 }
 
 extension TLSVersion: Decodable {

@@ -13,6 +13,8 @@ extension FuzzTarget {
         "scrape_interval: ", "scrape_timeout: ", "evaluation_interval: ", "body_size_limit: ", "sample_limit: ", "1TB",
         "99999999999999999999KB", "scrape_configs:\n- job_name: j\n", "static_configs:\n- targets: [", "relabel_configs:\n",
         "regex: ", "modulus: ", "action: hashmod", "target_label: ", "source_labels: [", "honor_labels: ", "rule_files: [",
+        "scheme: https", "tls_config: {", "ca_file: ", "min_version: TLS13", "basic_auth: {", "password_file: ",
+        "authorization: {", "bearer_token: ", "bearer_token_file: ", "http_sd_configs:\n- url: http://h/\n",
     ]
 
     /// config: a prometheus.yml, through the loader `vigil check config` and reloads use.

@@ -117,12 +117,24 @@ public final class HTTPClientPool: Sendable {
         return String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
+    /// The most a credentials or TLS file may hold; anything larger (or endless, like a device) is refused.
+    static let maximumFileBytes = 1 << 20
+
     static func readFile(_ path: String, what: String) throws(OutboundHTTPError) -> [UInt8] {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            let reason = FileManager.default.fileExists(atPath: path) ? "permission denied or not a file" : "no such file or directory"
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            let reason = FileManager.default.fileExists(atPath: path) ? "permission denied" : "no such file or directory"
             throw OutboundHTTPError("unable to read \(what) \(path): \(reason)")
         }
-        return Array(data)
+        defer { try? handle.close() }
+        let data: Data?
+        do { data = try handle.read(upToCount: maximumFileBytes + 1) } catch {
+            throw OutboundHTTPError("unable to read \(what) \(path): \(error.localizedDescription)")
+        }
+        let bytes = Array(data ?? Data())
+        guard bytes.count <= maximumFileBytes else {
+            throw OutboundHTTPError("unable to read \(what) \(path): larger than \(maximumFileBytes) bytes")
+        }
+        return bytes
     }
 
     // MARK: - TLS

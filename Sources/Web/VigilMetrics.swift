@@ -32,6 +32,8 @@ public final class VigilMetrics: Sendable {
     private let ruleStorageErrorsSeen = Mutex(0)
 
     private let notifier: Notifier?
+    private let httpDiscoveryFailures = Mutex<(source: (@Sendable () async -> Int)?, seen: Int)>((nil, 0))
+    private let httpDiscoveryFailuresCounter: Counter
     private let notifierSeen = Mutex<[String: Int]>([:])
 
     public init(store: TimeSeriesStore, ruleManager: RuleManager? = nil, notifier: Notifier? = nil) {
@@ -52,6 +54,7 @@ public final class VigilMetrics: Sendable {
         duplicates = counter("vigil_tsdb_duplicate_timestamp_samples_total", "Total samples rejected for repeating a timestamp with another value.")
         commits = counter("vigil_tsdb_commits_total", "Total append transactions.")
         commitFailures = counter("vigil_tsdb_commit_failures_total", "Total append transactions that failed.")
+        httpDiscoveryFailuresCounter = counter("prometheus_sd_http_failures_total", "Number of HTTP service discovery refresh failures.")
         retentionDeleted = counter("vigil_tsdb_retention_chunks_deleted_total", "Total chunks deleted by retention.")
     }
 
@@ -78,8 +81,21 @@ public final class VigilMetrics: Sendable {
         (report.success ? counters.ok : counters.failed).increment()
     }
 
+    /// Reads the HTTP service discovery failure count from `source` on each render.
+    public func countHTTPDiscoveryFailures(_ source: @escaping @Sendable () async -> Int) {
+        httpDiscoveryFailures.withLock { $0.source = source }
+    }
+
     /// Reads the store's figures into the registry and renders the exposition text.
     public func render() async -> [UInt8] {
+        if let source = httpDiscoveryFailures.withLock({ $0.source }) {
+            let total = await source()
+            let increase = httpDiscoveryFailures.withLock { state in
+                defer { state.seen = max(state.seen, total) }
+                return total - state.seen
+            }
+            if increase > 0 { httpDiscoveryFailuresCounter.increment(by: Int64(increase)) }
+        }
         let stats = await store.stats()
         let totals = await store.totals
         series.set(Double(stats.series))

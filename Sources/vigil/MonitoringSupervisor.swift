@@ -100,9 +100,10 @@ actor MonitoringSupervisor: Service {
         let scrapeManager = ScrapeManager(configuration: configuration, store: appender, logger: Logger(label: "vigil.scrape")) { report in
             vigilMetrics.record(report)
         }
+        vigilMetrics.countHTTPDiscoveryFailures { await scrapeManager.httpDiscoveryFailuresTotal() }
         try await ruleManager.load(try loadRuleFiles(configuration.ruleFiles))
         let serverState = ServerState(flags: serve.flags, storageRetention: serve.retentionTime,
-                                      configYAML: (try? String(contentsOf: configURL, encoding: .utf8)) ?? "")
+                                      configYAML: SecretRedaction.redact(yaml: (try? String(contentsOf: configURL, encoding: .utf8)) ?? ""))
         await serverState.setAlertmanagerURLs(Notifier.alertsEndpoints(from: configuration.alerting))
         let serve = self.serve
         let reloader = Reloader(configURL: configURL, model: prediction.store, scrapeManager: scrapeManager, ruleManager: ruleManager,

@@ -242,7 +242,8 @@ actor Reloader {
             try await ruleManager.load(ruleFiles, options: try ruleOptions(configuration))
             await scrapeManager.apply(configuration)
             await notifier.apply(configuration, logger: logger)
-            await state.recordReload(success: true, yaml: try? String(contentsOf: configURL, encoding: .utf8))
+            await state.recordReload(
+                success: true, yaml: (try? String(contentsOf: configURL, encoding: .utf8)).map(SecretRedaction.redact(yaml:)))
             await state.setAlertmanagerURLs(Notifier.alertsEndpoints(from: configuration.alerting))
             logger.info("configuration reloaded", metadata: ["config.file": .string(configURL.path)])
         } catch {

@@ -25,17 +25,22 @@ struct HTTPSScrapeTests {
         let process: PeerProcess
     }
 
-    static func startExporter() async throws -> SecuredExporter? {
+    static func startExporter(
+        requireClientCertificate: Bool = false, nameOnlyCertificate: Bool = false
+    ) async throws -> SecuredExporter? {
         guard let openssl = Peers.require(Peers.openssl, "openssl"),
               let exporter = Peers.require(Peers.nodeExporter, "prometheus-node-exporter"),
               let python = Peers.require(Peers.python, "python3") else { return nil }
         let directory = try TemporaryDirectory("vigil-https")
         let certificates = try await TestCertificates.make(in: directory, openssl: openssl)
         let hash = try await bcryptHash(password, python: python)
+        // The exporter refuses a client CA without a policy that uses it, so both lines come together.
+        let clientAuthentication = requireClientCertificate
+            ? "\n  client_auth_type: RequireAndVerifyClientCert\n  client_ca_file: \(certificates.caFile)" : ""
         try directory.write("web.yml", """
             tls_server_config:
-              cert_file: \(certificates.serverCertFile)
-              key_file: \(certificates.serverKeyFile)
+              cert_file: \(nameOnlyCertificate ? certificates.nameOnlyCertFile : certificates.serverCertFile)
+              key_file: \(certificates.serverKeyFile)\(clientAuthentication)
             basic_auth_users:
               vigil: '\(hash)'
 
@@ -50,16 +55,18 @@ struct HTTPSScrapeTests {
     }
 
     /// A prometheus.yml both Vigil and Prometheus load unchanged: one HTTPS job with a CA file and basic auth.
-    static func configuration(_ exporter: SecuredExporter, password: String = password, caFile: String? = nil) -> String {
+    static func configuration(
+        _ exporter: SecuredExporter, password: String = password, caFile: String? = nil, tlsExtra: String = ""
+    ) -> String {
         """
         global:
-          scrape_interval: 1s
-          scrape_timeout: 1s
+          scrape_interval: 2s
+          scrape_timeout: 2s
         scrape_configs:
           - job_name: node
             scheme: https
             tls_config:
-              ca_file: \(caFile ?? exporter.certificates.caFile)
+              ca_file: \(caFile ?? exporter.certificates.caFile)\(tlsExtra)
             basic_auth:
               username: vigil
               password: '\(password)'
@@ -75,12 +82,12 @@ struct HTTPSScrapeTests {
         return try LoopHarness(port: port) { $0 = loaded.scrapeConfigs[0] }
     }
 
-    /// Scrapes at increasing times until `done` holds for the last status or ten seconds pass.
+    /// Scrapes at increasing times until `done` holds for the last status or 30 seconds pass (a loaded machine is slow).
     static func scrapeUntil(
         _ harness: LoopHarness, from start: Timestamp = 1_000_000, _ done: (TargetStatus) -> Bool
     ) async throws -> TargetStatus? {
         var t = start
-        return try await pollUntil(seconds: 10) {
+        return try await pollUntil(seconds: 30) {
             t += 1000
             await harness.loop.scrapeOnce(at: t)
             return harness.lastStatus.flatMap { done($0) ? $0 : nil }
@@ -104,7 +111,7 @@ struct HTTPSScrapeTests {
         #expect(try await harness.value("up").last == 1)
 
         // Prometheus's view of the same exporter once it has scraped it.
-        let theirs = try await pollUntil(seconds: 20) { () -> [[String: String]: String]? in
+        let theirs = try await pollUntil(seconds: 40) { () -> [[String: String]: String]? in
             guard let up = try? await Self.query(port: prometheusPort, #"up{job="node"}"#), up.values.first == "1",
                   let all = try? await Self.query(port: prometheusPort, #"{job="node"}"#) else { return nil }
             return all
@@ -159,6 +166,53 @@ struct HTTPSScrapeTests {
         let fixed = try await Self.scrapeUntil(harness, from: 3_000_000) { $0.health == .up }
         #expect(fixed?.health == .up, "last error: \(harness.lastStatus?.lastError ?? "none")")
         try await harness.shutdown()
+    }
+
+    @Test func serverNameIsWhatTheCertificateIsVerifiedAgainstAndInsecureSkipVerifySkipsIt() async throws {
+        // The exporter's certificate names only exporter.vigil.test, so its address alone cannot be verified.
+        guard let exporter = try await Self.startExporter(nameOnlyCertificate: true) else { return }
+        func refusal(_ tlsExtra: String, mentioning text: String) async throws -> TargetStatus? {
+            let harness = try Self.harness(Self.configuration(exporter, tlsExtra: tlsExtra), port: exporter.port)
+            // Until the exporter listens, scrapes fail for other reasons; wait for the verification failure.
+            let refused = try await Self.scrapeUntil(harness) { $0.lastError.contains(text) }
+            #expect(refused?.health == .down, "last error: \(harness.lastStatus?.lastError ?? "none")")
+            try await harness.shutdown()
+            return refused
+        }
+        _ = try await refusal("", mentioning: "failedToValidateHostname")
+        _ = try await refusal("\n      server_name: wrong.example", mentioning: "wrong.example")
+
+        let rightName = try Self.harness(
+            Self.configuration(exporter, tlsExtra: "\n      server_name: exporter.vigil.test"), port: exporter.port)
+        #expect(try await Self.scrapeUntil(rightName) { $0.health == .up } != nil, "\(rightName.lastStatus?.lastError ?? "")")
+        #expect(rightName.lastStatus?.labels["instance"] == "127.0.0.1:\(exporter.port)", "the target keeps its address")
+        try await rightName.shutdown()
+
+        let untrustedButSkipped = try Self.harness(
+            Self.configuration(exporter, caFile: exporter.certificates.otherCAFile, tlsExtra: "\n      insecure_skip_verify: true"),
+            port: exporter.port)
+        #expect(try await Self.scrapeUntil(untrustedButSkipped) { $0.health == .up } != nil,
+                "\(untrustedButSkipped.lastStatus?.lastError ?? "")")
+        try await untrustedButSkipped.shutdown()
+    }
+
+    @Test func aClientCertificateIsPresentedWhenTheTargetRequiresOne() async throws {
+        guard let exporter = try await Self.startExporter(requireClientCertificate: true) else { return }
+        let withoutCertificate = try Self.harness(Self.configuration(exporter), port: exporter.port)
+        // Until the exporter listens, scrapes fail as refused; then the server ends the TLS session, during the
+        // handshake (TLS 1.2) or right after it (TLS 1.3, where the client's certificate is checked late).
+        let refused = try await Self.scrapeUntil(withoutCertificate) { status in
+            ["remoteConnectionClosed", "handshake", "SSL"].contains { status.lastError.contains($0) }
+        }
+        #expect(refused?.health == .down, "\(withoutCertificate.lastStatus?.lastError ?? "")")
+        try await withoutCertificate.shutdown()
+
+        let certificates = exporter.certificates
+        let withCertificate = try Self.harness(
+            Self.configuration(exporter, tlsExtra: "\n      cert_file: \(certificates.clientCertFile)\n      key_file: \(certificates.clientKeyFile)"),
+            port: exporter.port)
+        #expect(try await Self.scrapeUntil(withCertificate) { $0.health == .up } != nil, "\(withCertificate.lastStatus?.lastError ?? "")")
+        try await withCertificate.shutdown()
     }
 
     /// The result of an instant query: each series' labels and its value as Prometheus prints it.
@@ -220,5 +274,65 @@ struct HTTPSScrapeTests {
             #expect(seen.withLock { $0.count } == 2, "no request is sent without the credentials")
             try await harness.shutdown()
         }
+    }
+}
+
+/// `follow_redirects`: followed by default, as in Prometheus; refused when turned off.
+@Suite struct FollowRedirectsTests {
+    @Test func redirectsAreFollowedUnlessTurnedOff() async throws {
+        let router = Router()
+        router.get("/metrics") { _, _ -> Response in Response(status: .found, headers: [.location: "/moved"]) }
+        router.get("/moved") { _, _ -> Response in
+            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: .init(string: "m 1\n")))
+        }
+        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: quietLogger)
+        try await app.test(.live) { client in
+            for (setting, expectedError) in [("", ""), ("follow_redirects: false", "server returned HTTP status 302 Found")] {
+                let yaml = """
+                    scrape_configs:
+                      - job_name: api
+                        \(setting)
+                        static_configs: [{targets: ['127.0.0.1:\(client.port!)']}]
+                    """
+                let loaded = try PrometheusConfiguration(yaml: yaml, file: "prometheus.yml")
+                let harness = try LoopHarness(port: client.port!) { $0 = loaded.scrapeConfigs[0] }
+                await harness.loop.scrapeOnce(at: 1_000_000)
+                #expect(harness.lastStatus?.lastError == expectedError, "with \(setting.isEmpty ? "defaults" : setting)")
+                #expect(try await harness.value("up") == [expectedError.isEmpty ? 1 : 0])
+                try await harness.shutdown()
+            }
+        }
+    }
+}
+
+/// Credentials and TLS files that are missing or malformed fail the scrape with the file named, never a crash.
+@Suite struct UnusableClientFilesTests {
+    @Test(arguments: [
+        ("tls_config: {ca_file: missing.crt}", "unable to read CA file DIR/missing.crt: no such file or directory"),
+        ("tls_config: {ca_file: garbage.crt}", "unable to use specified CA cert CA file DIR/garbage.crt: "),
+        ("tls_config: {cert_file: garbage.crt, key_file: missing.key}", "unable to read client key file DIR/missing.key: no such file or directory"),
+        ("basic_auth: {username: u, password_file: missing-password}",
+         "unable to read basic auth password file DIR/missing-password: no such file or directory"),
+        ("authorization: {credentials_file: /dev/zero}", "unable to read authorization credentials file /dev/zero: larger than 1048576 bytes"),
+        ("authorization: {credentials_file: /}", "unable to read authorization credentials file /: "),
+    ])
+    func fileProblemsAreTheLastError(setting: String, expected: String) async throws {
+        let directory = try TemporaryDirectory("vigil-client-files")
+        try directory.write("garbage.crt", "-----BEGIN CERTIFICATE-----\nnot base64 at all\n-----END CERTIFICATE-----\n")
+        try directory.write("prometheus.yml", """
+            scrape_configs:
+              - job_name: api
+                scheme: https
+                \(setting)
+                static_configs: [{targets: ['127.0.0.1:1']}]
+            """)
+        let loaded = try loadConfiguration(file: directory.url.appendingPathComponent("prometheus.yml"))
+        let harness = try LoopHarness(port: 1) { $0 = loaded.scrapeConfigs[0] }
+        await harness.loop.scrapeOnce(at: 1_000_000)
+        let lastError = harness.lastStatus?.lastError ?? ""
+        #expect(lastError.hasPrefix(expected.replacingOccurrences(of: "DIR", with: directory.url.path)), "\(lastError)")
+        #expect(harness.lastStatus?.health == .down)
+        #expect(try await harness.value("up") == [0])
+        try await harness.shutdown()
     }
 }

@@ -9,6 +9,7 @@ enum Peers {
     static let openssl = executable("/usr/bin/openssl")
     static let nodeExporter = executable("/usr/bin/prometheus-node-exporter")
     static let prometheus = executable("/usr/bin/prometheus")
+    static let alertmanager = executable("/usr/bin/prometheus-alertmanager")
     static let python = executable("/usr/bin/python3")
 
     /// Whether tests needing `paths` should run: all are installed, or CI requires them (and the test will fail).
@@ -82,6 +83,11 @@ struct TestCertificates {
     let otherCAFile: String
     let serverCertFile: String
     let serverKeyFile: String
+    /// A client certificate signed by the CA, for targets that require one.
+    let clientCertFile: String
+    let clientKeyFile: String
+    /// A server certificate valid only for the name `exporter.vigil.test`, with no IP address, for `server_name`.
+    let nameOnlyCertFile: String
 
     static func make(in directory: TemporaryDirectory, openssl: String) async throws -> TestCertificates {
         let curve = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
@@ -100,9 +106,26 @@ struct TestCertificates {
             "-CAkey", directory.path("ca.key"), "-CAcreateserial", "-out", directory.path("server.crt"), "-days", "2",
             "-extfile", directory.path("server.ext"),
         ])
+        try await Peers.run(openssl, ["req"] + curve + [
+            "-keyout", directory.path("client.key"), "-out", directory.path("client.csr"), "-subj", "/CN=vigil",
+        ])
+        try directory.write("client.ext", "extendedKeyUsage=clientAuth\n")
+        try await Peers.run(openssl, [
+            "x509", "-req", "-in", directory.path("client.csr"), "-CA", directory.path("ca.crt"),
+            "-CAkey", directory.path("ca.key"), "-CAcreateserial", "-out", directory.path("client.crt"), "-days", "2",
+            "-extfile", directory.path("client.ext"),
+        ])
+        try directory.write("name-only.ext", "subjectAltName=DNS:exporter.vigil.test\n")
+        try await Peers.run(openssl, [
+            "x509", "-req", "-in", directory.path("server.csr"), "-CA", directory.path("ca.crt"),
+            "-CAkey", directory.path("ca.key"), "-CAcreateserial", "-out", directory.path("name-only.crt"), "-days", "2",
+            "-extfile", directory.path("name-only.ext"),
+        ])
         return TestCertificates(
             caFile: directory.path("ca.crt"), otherCAFile: directory.path("other-ca.crt"),
-            serverCertFile: directory.path("server.crt"), serverKeyFile: directory.path("server.key"))
+            serverCertFile: directory.path("server.crt"), serverKeyFile: directory.path("server.key"),
+            clientCertFile: directory.path("client.crt"), clientKeyFile: directory.path("client.key"),
+            nameOnlyCertFile: directory.path("name-only.crt"))
     }
 }
 

@@ -32,7 +32,7 @@ public enum HTTPServiceDiscovery {
             name: "X-Prometheus-Refresh-Interval-Seconds", value: String(format: "%g", Double(config.refreshInterval.milliseconds) / 1000))
         let body: ByteBuffer
         do {
-            let response = try await client.execute(request, timeout: .seconds(max(1, config.refreshInterval.milliseconds / 1000)))
+            let response = try await client.execute(request, timeout: .milliseconds(requestTimeoutMillis(config)))
             guard response.status == .ok else {
                 throw failure("server returned HTTP status \(response.status.code) \(response.status.reasonPhrase)")
             }
@@ -45,6 +45,12 @@ public enum HTTPServiceDiscovery {
             throw failure(TargetFetcher.describe(error))
         }
         return try parse(Array(body.readableBytesView), url: config.url)
+    }
+
+    /// How long one refresh may take: its interval, from 1 s to 30 s. The HTTP client retries refused connections until
+    /// this deadline, so it also bounds how late an unreachable endpoint is counted as a failure.
+    static func requestTimeoutMillis(_ config: HTTPSDConfig) -> Int64 {
+        min(max(config.refreshInterval.milliseconds, 1000), 30_000)
     }
 
     /// Whether a Content-Type is `application/json`, parameters allowed, as Prometheus's `^application/json(;.*)?$`.
