@@ -50,10 +50,11 @@ struct Query: AsyncParsableCommand {
             let response = try await HTTPClient.shared.execute(request, timeout: .seconds(120))
             body = try await response.body.collect(upTo: 256 << 20)
         } catch {
-            throw ValidationError("cannot reach \(url): \(error)")
+            // Not a usage mistake: say what failed and exit 1, without the usage text.
+            Self.fail("cannot reach \(url): \(Self.describe(error)); is `vigil serve` running there? (--url)")
         }
         guard let json = try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any] else {
-            throw ValidationError("the server's answer is not JSON: \(String(buffer: body).prefix(200))")
+            Self.fail("the server's answer is not JSON: \(String(buffer: body).prefix(200))")
         }
         guard json["status"] as? String == "success", let data = json["data"] as? [String: Any] else {
             print("error (\(json["errorType"] as? String ?? "unknown")): \(json["error"] as? String ?? "no message")")
@@ -118,5 +119,21 @@ struct ResultTable {
         let name = labels["__name__"] ?? ""
         let rest = labels.filter { $0.key != "__name__" }.sorted { $0.key < $1.key }.map { "\($0.key)=\"\($0.value)\"" }.joined(separator: ", ")
         return rest.isEmpty && !name.isEmpty ? name : "\(name){\(rest)}"
+    }
+}
+
+extension Query {
+    /// Prints `message` to standard error and exits 1.
+    static func fail(_ message: String) -> Never {
+        FileHandle.standardError.write(Data("Error: \(message)\n".utf8))
+        Foundation.exit(1)
+    }
+
+    /// The useful part of a connection error: "Connection refused" rather than the whole NIO description.
+    static func describe(_ error: any Error) -> String {
+        let text = "\(error)"
+        if text.contains("Connection refused") { return "connection refused" }
+        if let timeout = error as? HTTPClientError, timeout == .deadlineExceeded { return "no answer within 120 s" }
+        return text
     }
 }

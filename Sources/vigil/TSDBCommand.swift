@@ -13,6 +13,15 @@ struct TSDBCommand: AsyncParsableCommand {
         subcommands: [Stats.self, Import.self, AppendSynthetic.self]
     )
 
+    /// Takes the store's lock as `vigil serve` does, or exits 1 saying who holds it and what to do instead.
+    static func lock(_ storagePath: String) throws -> StorageLock {
+        do {
+            return try StorageLock(storagePath: storagePath)
+        } catch {
+            Query.fail("\(error); stop `vigil serve` first, or ask it: GET /api/v1/status/tsdb")
+        }
+    }
+
     struct Stats: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Print series, chunks, samples and bytes per sample of a store.")
 
@@ -23,6 +32,9 @@ struct TSDBCommand: AsyncParsableCommand {
             guard FileManager.default.fileExists(atPath: storagePath) else {
                 throw ValidationError("no database at \(storagePath)")
             }
+            // Opening the store writes (closing compacts and checkpoints): never beside a running server.
+            let lock = try TSDBCommand.lock(storagePath)
+            defer { lock.release() }
             let store = try await TimeSeriesStore(path: storagePath, options: .init(retentionMillis: nil))
             let stats = await store.stats()
             try await store.close()
@@ -47,6 +59,8 @@ struct TSDBCommand: AsyncParsableCommand {
             do { bytes = Array(try Data(contentsOf: URL(fileURLWithPath: file))) } catch {
                 throw ValidationError("cannot read \(file): \(error.localizedDescription)")
             }
+            let lock = try TSDBCommand.lock(storagePath)
+            defer { lock.release() }
             let store = try await TimeSeriesStore(path: storagePath, options: .init(retentionMillis: nil))
             var parser = ExpositionParser(bytes: bytes, format: .openMetrics)
             var refs: [Labels: SeriesRef] = [:]
@@ -127,7 +141,10 @@ struct TSDBCommand: AsyncParsableCommand {
             let step = try PrometheusDuration(parsing: interval).milliseconds
             let span = try PrometheusDuration(parsing: duration).milliseconds
             guard step > 0, series > 0 else { throw ValidationError("--interval and --series must be positive") }
+            guard !start.addingReportingOverflow(span).overflow else { throw ValidationError("--start plus --duration is past the end of time") }
             if let openmetrics { try writeOpenMetrics(to: openmetrics, step: step, steps: Int(span / step)) }
+            let lock = try TSDBCommand.lock(storagePath)
+            defer { lock.release() }
             let store = try await TimeSeriesStore(path: storagePath, options: .init(retentionMillis: nil))
             let labels = (0..<series).map { i in
                 Labels(["__name__": "synthetic_metric_\(i % 50)", "instance": "host-\(i / 50)", "job": "synthetic"])
