@@ -46,7 +46,7 @@ final class PersistentState {
             CREATE TABLE IF NOT EXISTS head_chunks (series_id INTEGER PRIMARY KEY, data BLOB NOT NULL);
             CREATE TABLE IF NOT EXISTS metadata (metric TEXT PRIMARY KEY, type TEXT NOT NULL, help TEXT NOT NULL, unit TEXT NOT NULL) WITHOUT ROWID;
             INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', \(Self.schemaVersion)), ('checkpoint_seq', 0);
-            """ + Self.blockSchema)
+            """ + Self.blockSchema + "; " + Self.positionsSchema)
         let version = try database.scalar("SELECT value FROM meta WHERE key = 'schema_version'")
         guard version == Self.schemaVersion else {
             throw StorageError(code: 0, message: "\(path) has schema version \(version ?? -1); this build reads version \(Self.schemaVersion)")
@@ -130,7 +130,10 @@ final class PersistentState {
                     try upsert.run()
                 }
             }
-            try database.execute("DELETE FROM head_log WHERE seq <= \(sequence)")
+            // Records a head-log consumer (a remote-write queue) has not forwarded yet stay until it has.
+            try database.execute("""
+                DELETE FROM head_log WHERE seq <= min(\(sequence), coalesce((SELECT min(seq) FROM remote_write_positions), \(sequence)))
+                """)
             if maxTime != .min {
                 try database.execute("INSERT OR REPLACE INTO retention_marks (chunk_id, max_t) SELECT coalesce(max(id), 0), \(maxTime) FROM chunks")
             }
