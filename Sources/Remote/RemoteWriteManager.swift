@@ -54,6 +54,7 @@ public actor RemoteWriteManager: Service {
                     config: config, externalLabels: externalLabels, storePath: storePath,
                     metrics: RemoteWriteMetrics(registry: registry, remoteName: name, url: config.url), client: client,
                     logger: logger, metadata: metadata)
+                try await queue.start()
             } catch {
                 throw RemoteError("cannot open the head log for remote write \(name): \(error)")
             }

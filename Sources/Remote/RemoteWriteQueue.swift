@@ -47,21 +47,22 @@ public actor RemoteWriteQueue {
         self.shardCount = config.queueConfig.minShards
     }
 
-    /// Sends until cancelled: samples from the recorded position (or from now, for a new remote), and metadata.
-    public func run() async {
+    /// Reads the recorded position, or records the log's end for a new remote (which sends only what comes next).
+    ///
+    /// Called before `run()` so that samples committed as soon as the queue is configured are sent.
+    public func start() throws(StorageError) {
         metrics.shardsMin.set(to: Double(config.queueConfig.minShards))
         metrics.shardsMax.set(to: Double(config.queueConfig.maxShards))
-        do {
-            if let saved = try reader.position(of: name) {
-                position = saved
-            } else {
-                position = try reader.lastSequence()
-                try reader.setPosition(position, of: name)
-            }
-        } catch {
-            logger.error("remote write cannot read its position", metadata: ["remote_name": .string(name), "error": .string("\(error)")])
-            return
+        if let saved = try reader.position(of: name) {
+            position = saved
+        } else {
+            position = try reader.lastSequence()
+            try reader.setPosition(position, of: name)
         }
+    }
+
+    /// Sends until cancelled: samples from the position `start()` read, and metadata.
+    public func run() async {
         logger.info("remote write queue started", metadata: ["remote_name": .string(name), "url": .string(config.url), "position": .stringConvertible(position)])
         await withTaskGroup(of: Void.self) { group in
             if config.metadataConfig.send {
