@@ -16,13 +16,23 @@ public actor RemoteWriteManager: Service {
     let metadata: @Sendable () async -> [String: MetricMetadata]
     private var running: [String: (config: RemoteWriteConfig, externalLabels: Labels, queue: RemoteWriteQueue, task: Task<Void, Never>)] = [:]
 
-    public init(storePath: String?, registry: PrometheusCollectorRegistry, client: HTTPClient = .shared, logger: Logger,
+    public init(storePath: String?, registry: PrometheusCollectorRegistry, logger: Logger,
                 metadata: @escaping @Sendable () async -> [String: MetricMetadata]) {
         self.storePath = storePath
         self.registry = registry
-        self.client = client
+        self.client = Self.makeClient()
         self.logger = logger
         self.metadata = metadata
+    }
+
+    /// A client that fails a request at once when it cannot connect: the queue's own backoff retries it, where the
+    /// client's default would hold the request (and the shard) until its whole timeout passed.
+    static func makeClient() -> HTTPClient {
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 32
+        configuration.timeout.connect = .seconds(10)
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
     /// The running queues by name, for tests and status.
@@ -65,12 +75,14 @@ public actor RemoteWriteManager: Service {
     /// Waits for shutdown, then stops every queue; positions were saved after each acknowledged round.
     public func run() async throws {
         try? await gracefulShutdown()
-        await stopAll()
+        await shutdown()
     }
 
-    public func stopAll() async {
+    /// Stops every queue and closes the HTTP client; the manager must not be used afterwards.
+    public func shutdown() async {
         for entry in running.values { entry.task.cancel() }
         for entry in running.values { await entry.task.value }
         running = [:]
+        try? await client.shutdown()
     }
 }

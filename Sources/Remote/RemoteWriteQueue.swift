@@ -34,7 +34,7 @@ public actor RemoteWriteQueue {
     static let userAgent = "Vigil/remote-write"
 
     public init(config: RemoteWriteConfig, externalLabels: Labels, storePath: String, metrics: RemoteWriteMetrics,
-                client: HTTPClient = .shared, logger: Logger,
+                client: HTTPClient, logger: Logger,
                 metadata: @escaping @Sendable () async -> [String: MetricMetadata]) throws(StorageError) {
         self.config = config
         self.name = config.queueName

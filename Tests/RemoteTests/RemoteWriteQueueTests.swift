@@ -63,7 +63,7 @@ import Web
             let text = registry.emitToString()
             #expect(metricValue(text, #"prometheus_remote_storage_samples_total{remote_name="peer",url="\#(url)"}"#) == 20)
             #expect(metricValue(text, #"prometheus_remote_storage_samples_dropped_total{remote_name="peer",url="\#(url)"}"#) == 10)
-            await manager.stopAll()
+            await manager.shutdown()
 
             // While no queue runs, the store checkpoints (which would drop the log) and commits more.
             try await sender.checkpoint()
@@ -76,7 +76,7 @@ import Web
             #expect(await queue.samplesSent == 10, "only the samples after the saved position were sent again")
             let totals = await receiver.totals
             #expect(totals.outOfOrder == 0 && totals.duplicateTimestamp == 0)
-            await restarted.stopAll()
+            await restarted.shutdown()
         }
     }
 
@@ -109,7 +109,7 @@ import Web
             #expect(metricValue(text, "prometheus_remote_storage_samples_total" + labels) == 4)
             let request = try RemoteProtocol.decodeWriteRequest(try #require(received.withLock { $0.first }))
             #expect(request.samples.count == 4)
-            await manager.stopAll()
+            await manager.shutdown()
         }
     }
 }
