@@ -100,3 +100,27 @@ public enum RemoteProtocol {
         return Snappy.compress(bytes)
     }
 }
+
+extension RemoteProtocol {
+    /// A snappy-compressed WriteRequest of the given series, as a remote-write sender posts it (for tools and tests).
+    public static func encodeWriteRequest(_ series: [(labels: Labels, samples: [(t: Timestamp, v: Double)])]) -> [UInt8] {
+        var request = Prometheus_WriteRequest()
+        request.timeseries = series.map { entry in
+            var wire = Prometheus_TimeSeries()
+            wire.labels = entry.labels.map { label in
+                var pair = Prometheus_Label()
+                pair.name = label.name
+                pair.value = label.value
+                return pair
+            }
+            wire.samples = entry.samples.map { sample in
+                var pair = Prometheus_Sample()
+                pair.timestamp = sample.t
+                pair.value = sample.v
+                return pair
+            }
+            return wire
+        }
+        return Snappy.compress((try? request.serializedBytes()) ?? [])
+    }
+}

@@ -6,33 +6,25 @@ extension TimeSeriesStore {
         case duplicateTimestamp(Labels, Timestamp)
     }
 
-    /// Commits `samples` only if none is older than its series' newest sample or repeats its timestamp with
-    /// another value; otherwise stores nothing, counts the refused samples, and returns the first offender.
+    /// Commits `samples` only if none is older than its series' newest stored sample or repeats that sample's
+    /// timestamp with another value; otherwise stores nothing, counts the refused samples, and returns the first offender.
     ///
-    /// A scraped batch keeps its good samples, but a pushed one is refused whole so the sender can tell.
+    /// A scraped batch keeps its good samples, but a pushed one is refused whole so the sender can tell. As in
+    /// Prometheus 2.42, samples are checked against what is stored, not against each other: disorder inside one
+    /// request is not refused, and the commit drops (and counts) the samples that arrive behind their series.
     public func commitAllOrNothing(_ samples: [(labels: Labels, t: Timestamp, v: Double)]) throws(StorageError) -> Result<CommitResult, PushRefusal> {
-        // Newest (time, value bits) per series, as this batch would leave it.
-        var newest: [Labels: (t: Timestamp, bits: UInt64)] = [:]
         var refusal: PushRefusal?
         var outOfOrder = 0
         var duplicates = 0
         for sample in samples {
-            let current = newest[sample.labels] ?? refsByLabels[sample.labels].flatMap { ref in
-                series[ref].map { ($0.lastT, $0.lastValueBits) }
+            guard let ref = refsByLabels[sample.labels], let stored = series[ref] else { continue }
+            if sample.t < stored.lastT {
+                outOfOrder += 1
+                refusal = refusal ?? .outOfOrder(sample.labels, sample.t)
+            } else if sample.t == stored.lastT && sample.v.bitPattern != stored.lastValueBits {
+                duplicates += 1
+                refusal = refusal ?? .duplicateTimestamp(sample.labels, sample.t)
             }
-            if let current {
-                if sample.t < current.t {
-                    outOfOrder += 1
-                    refusal = refusal ?? .outOfOrder(sample.labels, sample.t)
-                    continue
-                }
-                if sample.t == current.t && sample.v.bitPattern != current.bits {
-                    duplicates += 1
-                    refusal = refusal ?? .duplicateTimestamp(sample.labels, sample.t)
-                    continue
-                }
-            }
-            newest[sample.labels] = (sample.t, sample.v.bitPattern)
         }
         if let refusal {
             totals.outOfOrder += outOfOrder
