@@ -112,4 +112,38 @@ import Web
             await manager.shutdown()
         }
     }
+
+    /// A reload restarts a changed queue at its saved position, and forgets a removed one so the log is released.
+    @Test func reloadRestartsChangedQueuesAndReleasesRemovedOnes() async throws {
+        let directory = try TemporaryDirectory()
+        let sender = try await TimeSeriesStore(path: directory.path("sender.db"))
+        let first = TimeSeriesStore(), second = TimeSeriesStore()
+        let firstApp = Application(router: try monitoringServer(store: first, receiver: true).makeRouter(),
+                                   configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: quietLogger)
+        let secondApp = Application(router: try monitoringServer(store: second, receiver: true).makeRouter(),
+                                    configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: quietLogger)
+        try await firstApp.test(.live) { firstClient in
+            try await secondApp.test(.live) { secondClient in
+                let manager = RemoteWriteManager(storePath: sender.path, registry: PrometheusCollectorRegistry(), logger: quietLogger) { [:] }
+                try await manager.apply(try configuration(url: "http://127.0.0.1:\(firstClient.port!)/api/v1/write"))
+                try await commitScrapes(sender, from: 0, count: 3)
+                #expect(await eventually { (try? await allSamples(first).reduce(0) { $0 + $1.samples.count }) == 6 })
+                let before = try #require(await manager.queues()["peer"])
+
+                try await manager.apply(try configuration(url: "http://127.0.0.1:\(secondClient.port!)/api/v1/write"))
+                let after = try #require(await manager.queues()["peer"])
+                #expect(before !== after, "a changed URL restarts the queue")
+                try await commitScrapes(sender, from: 3, count: 2)
+                #expect(await eventually { (try? await allSamples(second).reduce(0) { $0 + $1.samples.count }) == 4 })
+                #expect(try await allSamples(first).reduce(0) { $0 + $1.samples.count } == 6, "the old receiver got nothing more")
+
+                let reader = try HeadLogReader(path: try #require(sender.path))
+                #expect(try reader.position(of: "peer") != nil)
+                try await manager.apply(try PrometheusConfiguration(yaml: "", file: "t.yml"))
+                #expect(await manager.queues().isEmpty)
+                #expect(try reader.position(of: "peer") == nil, "a removed remote no longer holds the head log")
+                await manager.shutdown()
+            }
+        }
+    }
 }
