@@ -73,6 +73,8 @@ import Web
             try await restarted.apply(try configuration(url: url))
             #expect(await eventually { (try? await allSamples(receiver).reduce(0) { $0 + $1.samples.count }) == 30 })
             let queue = try #require(await restarted.queues()["peer"])
+            // The count is updated once the round is acknowledged, just after the receiver stored it.
+            #expect(await eventually { await queue.samplesSent >= 10 })
             #expect(await queue.samplesSent == 10, "only the samples after the saved position were sent again")
             let totals = await receiver.totals
             #expect(totals.outOfOrder == 0 && totals.duplicateTimestamp == 0)
