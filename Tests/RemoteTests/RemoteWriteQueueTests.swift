@@ -148,4 +148,37 @@ import Web
             }
         }
     }
+
+    /// metadata_config.send posts HELP/TYPE/UNIT every send_interval, in WriteRequests of their own.
+    @Test func sendsMetadataEveryInterval() async throws {
+        let directory = try TemporaryDirectory()
+        let sender = try await TimeSeriesStore(path: directory.path("sender.db"))
+        try await sender.setMetadata(["m": MetricMetadata(type: "counter", help: "Things.", unit: "")])
+        let received = Mutex<[Prometheus_WriteRequest]>([])
+        let router = Router()
+        router.post("write") { request, _ -> Response in
+            let body = try await request.body.collect(upTo: 1 << 20)
+            let decoded = try Prometheus_WriteRequest(serializedBytes: try Snappy.decompress(Array(buffer: body)))
+            received.withLock { $0.append(decoded) }
+            return Response(status: .noContent)
+        }
+        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: quietLogger)
+        try await app.test(.live) { client in
+            let registry = PrometheusCollectorRegistry()
+            let manager = RemoteWriteManager(storePath: sender.path, registry: registry, logger: quietLogger) { await sender.metadata() }
+            try await manager.apply(try PrometheusConfiguration(yaml: """
+                remote_write:
+                  - url: http://127.0.0.1:\(client.port!)/write
+                    name: meta
+                    metadata_config: {send_interval: 100ms}
+                """, file: "t.yml"))
+            #expect(await eventually { received.withLock { $0.count } >= 2 })
+            let first = try #require(received.withLock { $0.first })
+            #expect(first.timeseries.isEmpty)
+            #expect(first.metadata.map(\.metricFamilyName) == ["m"] && first.metadata.first?.type == .counter && first.metadata.first?.help == "Things.")
+            let text = registry.emitToString()
+            #expect((metricValue(text, #"prometheus_remote_storage_metadata_total{remote_name="meta",url="http://127.0.0.1:\#(client.port!)/write"}"#) ?? 0) >= 2)
+            await manager.shutdown()
+        }
+    }
 }
