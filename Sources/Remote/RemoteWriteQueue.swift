@@ -169,6 +169,8 @@ public actor RemoteWriteQueue {
     /// The labels sent for a series: its own, external labels it lacks, then write relabeling; nil when dropped or gone.
     private func outgoingLabels(_ ref: SeriesRef) throws -> Labels? {
         if let cached = labelCache[ref] { return cached }
+        // Series come and go; a cache past a million entries starts over rather than grow without bound.
+        if labelCache.count >= 1_000_000 { labelCache.removeAll(keepingCapacity: true) }
         var result: Labels?
         if let stored = try reader.labels(of: ref) {
             var labels = stored
