@@ -10,15 +10,17 @@ public struct PrometheusConfiguration: Sendable, Hashable {
     public var ruleFiles: [String]
     public var scrapeConfigs: [ScrapeConfig]
     public var alerting: AlertingConfig
+    public var remoteWriteConfigs: [RemoteWriteConfig]
 
     public init(
         global: GlobalConfig = GlobalConfig(), ruleFiles: [String] = [], scrapeConfigs: [ScrapeConfig] = [],
-        alerting: AlertingConfig = AlertingConfig()
+        alerting: AlertingConfig = AlertingConfig(), remoteWriteConfigs: [RemoteWriteConfig] = []
     ) {
         self.global = global
         self.ruleFiles = ruleFiles
         self.scrapeConfigs = scrapeConfigs
         self.alerting = alerting
+        self.remoteWriteConfigs = remoteWriteConfigs
     }
 
     /// Checks a configuration built in code the way loading checks a file; errors name the path, not a line.
@@ -51,6 +53,7 @@ public struct PrometheusConfiguration: Sendable, Hashable {
             }
         }
         do { try alerting.validate() } catch { throw error.within("alerting") }
+        try validateRemoteWrite()
         return config
     }
 
@@ -83,10 +86,11 @@ public struct PrometheusConfiguration: Sendable, Hashable {
 extension PrometheusConfiguration: Decodable {
     enum CodingKeys: String, CodingKey, CaseIterable {
         case global, ruleFiles = "rule_files", scrapeConfigs = "scrape_configs", alerting
+        case remoteWriteConfigs = "remote_write"
     }
 
     private static let unsupported = [
-        "remote_write": "Vigil stores samples locally only", "remote_read": "Vigil stores samples locally only",
+        "remote_read": "Vigil serves remote read at /api/v1/read but does not read from other stores",
         "storage": "Vigil has no exemplar or TSDB settings in the configuration file",
         "tracing": "Vigil does not export traces", "scrape_config_files": "list scrape configs in scrape_configs",
     ]
@@ -98,7 +102,8 @@ extension PrometheusConfiguration: Decodable {
             global: try container.decode(.global, or: GlobalConfig()),
             ruleFiles: try container.decode(.ruleFiles, or: []),
             scrapeConfigs: try container.decode(.scrapeConfigs, or: []),
-            alerting: try container.decode(.alerting, or: AlertingConfig())
+            alerting: try container.decode(.alerting, or: AlertingConfig()),
+            remoteWriteConfigs: try container.decode(.remoteWriteConfigs, or: [])
         )
     }
 }

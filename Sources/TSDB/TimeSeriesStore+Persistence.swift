@@ -122,7 +122,8 @@ extension TimeSeriesStore {
             guard memSeries.headDirty else { return }
             heads.append((memSeries.ref, memSeries.head))
         }
-        try database.checkpoint(heads: heads, maxTime: maxTime)
+        let logCutoff = options.retentionMillis.map { maxTime == .min ? .min : maxTime &- $0 } ?? .min
+        try database.checkpoint(heads: heads, maxTime: maxTime, logCutoff: logCutoff)
         // Only a checkpoint that was written may clear the flags: after a failed one, the next must
         // write these heads again before the head log that covers them can be dropped.
         let written = Set(heads.map(\.ref))

@@ -26,6 +26,8 @@ public actor TimeSeriesStore: Appender, Querier {
     }
 
     let options: Options
+    /// The database file, nil for a store kept in memory; head-log readers open it again.
+    public nonisolated let path: String?
     var database: PersistentState?
     var series = SeriesTable()
     var refsByLabels: [Labels: SeriesRef] = [:]
@@ -54,11 +56,13 @@ public actor TimeSeriesStore: Appender, Querier {
     /// A store kept in memory only.
     public init(options: Options = Options()) {
         self.options = options
+        self.path = nil
     }
 
     /// Opens (or creates) the database at `path` and rebuilds the head from it.
     public init(path: String, options: Options = Options()) async throws(StorageError) {
         self.options = options
+        self.path = path
         let state = try PersistentState(path: path)
         self.database = state
         try loadFromDisk()

@@ -39,11 +39,14 @@ struct SampleLogRecord {
     private(set) var bytes: [UInt8] = []
     private(set) var count = 0
     private var previousT: Timestamp = 0
+    /// The newest timestamp in the record, which lets a held log be trimmed by retention.
+    private(set) var maxT: Timestamp = .min
 
     mutating func append(ref: SeriesRef, t: Timestamp, v: Double) {
         Varint.append(UInt64(ref), to: &bytes)
         Varint.appendSigned(t &- previousT, to: &bytes)
         previousT = t
+        maxT = max(maxT, t)
         var bits = v.bitPattern.littleEndian
         withUnsafeBytes(of: &bits) { bytes.append(contentsOf: $0) }
         count += 1

@@ -2,6 +2,7 @@ import API
 import Foundation
 import Logging
 import PromQL
+import Remote
 import Rules
 import Config
 import Scraper
@@ -105,9 +106,14 @@ actor MonitoringSupervisor: Service {
         let serverState = ServerState(flags: serve.flags, storageRetention: serve.retentionTime,
                                       configYAML: SecretRedaction.redact(yaml: (try? String(contentsOf: configURL, encoding: .utf8)) ?? ""))
         await serverState.setAlertmanagerURLs(Notifier.alertsEndpoints(from: configuration.alerting))
+        await serverState.setExternalLabels(configuration.global.externalLabels)
+        let remoteWrite = RemoteWriteManager(storePath: store.path, registry: vigilMetrics.registry, logger: Logger(label: "vigil.remote")) {
+            await store.metadata()
+        }
+        try await remoteWrite.apply(configuration)
         let serve = self.serve
         let reloader = Reloader(configURL: configURL, model: prediction.store, scrapeManager: scrapeManager, ruleManager: ruleManager,
-                                notifier: notifier, state: serverState, logger: logger) { try serve.ruleOptions($0) }
+                                notifier: notifier, remoteWrite: remoteWrite, state: serverState, logger: logger) { try serve.ruleOptions($0) }
         await install(reloader)
         let monitoring = MonitoringServer(store: store, scrapeManager: scrapeManager, metrics: vigilMetrics, state: serverState,
                                           version: VigilVersion.current, ruleManager: ruleManager,
@@ -119,6 +125,7 @@ actor MonitoringSupervisor: Service {
                 .init(service: scrapeManager),
                 .init(service: ruleManager),
                 .init(service: notifier),
+                .init(service: remoteWrite),
                 .init(service: StorageMaintenance(store: store, interval: serve.maintenanceIntervalDuration, logger: logger)),
             ],
             logger: logger

@@ -5,6 +5,7 @@ import Hummingbird
 import Logging
 import Model
 import PromQL
+import Remote
 import Rules
 import Config
 import Scraper
@@ -68,6 +69,9 @@ struct Serve: AsyncParsableCommand {
 
     @Option(name: .customLong("web.dashboards.path"), help: "Directory of Grafana dashboard JSON files; default: dashboards/ beside the configuration file's directory. Env VIGIL_WEB_DASHBOARDS_PATH.")
     var dashboardsPath: String = Env.value("web.dashboards.path", default: "")
+
+    @Flag(name: .customLong("web.enable-remote-write-receiver"), help: "Accept remote-write requests at /api/v1/write, as Prometheus's flag of that name. Env VIGIL_WEB_ENABLE_REMOTE_WRITE_RECEIVER=true.")
+    var enableRemoteWriteReceiver: Bool = Env.value("web.enable-remote-write-receiver", default: "false") == "true"
 
     @OptionGroup var logging: LoggingOptions
 
@@ -136,6 +140,7 @@ struct Serve: AsyncParsableCommand {
             "storage.path": storagePath, "storage.retention.time": retentionTime, "storage.retention.size": retentionSize,
             "model.path": modelPath, "api.body-size-limit": String(bodySizeLimit), "api.container-name": containerName,
             "log.level": logging.level, "log.format": logging.format, "web.dashboards.path": resolvedDashboardsPath,
+            "web.enable-remote-write-receiver": String(enableRemoteWriteReceiver),
         ]
     }
 
@@ -214,13 +219,15 @@ actor Reloader {
     let scrapeManager: ScrapeManager
     let ruleManager: RuleManager
     let notifier: Notifier
+    let remoteWrite: RemoteWriteManager
     let state: ServerState
     let logger: Logger
     let ruleOptions: @Sendable (PrometheusConfiguration) throws -> RuleManager.Options
 
     init(configURL: URL, model: ModelStore, scrapeManager: ScrapeManager, ruleManager: RuleManager, notifier: Notifier,
-         state: ServerState, logger: Logger,
+         remoteWrite: RemoteWriteManager, state: ServerState, logger: Logger,
          ruleOptions: @escaping @Sendable (PrometheusConfiguration) throws -> RuleManager.Options) {
+        self.remoteWrite = remoteWrite
         self.configURL = configURL
         self.model = model
         self.scrapeManager = scrapeManager
@@ -242,6 +249,8 @@ actor Reloader {
             try await ruleManager.load(ruleFiles, options: try ruleOptions(configuration))
             await scrapeManager.apply(configuration)
             await notifier.apply(configuration, logger: logger)
+            try await remoteWrite.apply(configuration)
+            await state.setExternalLabels(configuration.global.externalLabels)
             await state.recordReload(
                 success: true, yaml: (try? String(contentsOf: configURL, encoding: .utf8)).map(SecretRedaction.redact(yaml:)))
             await state.setAlertmanagerURLs(Notifier.alertsEndpoints(from: configuration.alerting))

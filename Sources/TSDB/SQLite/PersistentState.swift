@@ -46,7 +46,12 @@ final class PersistentState {
             CREATE TABLE IF NOT EXISTS head_chunks (series_id INTEGER PRIMARY KEY, data BLOB NOT NULL);
             CREATE TABLE IF NOT EXISTS metadata (metric TEXT PRIMARY KEY, type TEXT NOT NULL, help TEXT NOT NULL, unit TEXT NOT NULL) WITHOUT ROWID;
             INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', \(Self.schemaVersion)), ('checkpoint_seq', 0);
-            """ + Self.blockSchema)
+            """ + Self.blockSchema + "; " + Self.positionsSchema)
+        // Added for remote write: each record's newest timestamp, so a log held for a lagging remote is
+        // still trimmed by retention. Older files get the column here; their records read as 0 (oldest).
+        if try database.scalar("SELECT count(*) FROM pragma_table_info('head_log') WHERE name = 'max_t'") == 0 {
+            try database.execute("ALTER TABLE head_log ADD COLUMN max_t INTEGER NOT NULL DEFAULT 0")
+        }
         let version = try database.scalar("SELECT value FROM meta WHERE key = 'schema_version'")
         guard version == Self.schemaVersion else {
             throw StorageError(code: 0, message: "\(path) has schema version \(version ?? -1); this build reads version \(Self.schemaVersion)")
@@ -55,7 +60,7 @@ final class PersistentState {
         // Rows are appended in cut order, which keeps pages full; a clustered (series, time) key would
         // insert into the middle of the tree and leave pages half empty.
         insertChunk = try database.prepare("INSERT OR REPLACE INTO chunks (series_id, min_t, max_t, n, data) VALUES (?, ?, ?, ?, ?)")
-        insertLog = try database.prepare("INSERT INTO head_log (data) VALUES (?)")
+        insertLog = try database.prepare("INSERT INTO head_log (data, max_t) VALUES (?, ?)")
         selectChunks = try database.prepare("SELECT data FROM chunks WHERE series_id = ? AND max_t >= ? AND min_t <= ? ORDER BY min_t")
         selectBlock = try database.prepare("SELECT data, max_t FROM blocks WHERE id = ?")
         maxChunkSpan = try database.scalar("SELECT value FROM meta WHERE key = 'max_chunk_span'") ?? 0
@@ -75,6 +80,7 @@ final class PersistentState {
             try writeChunks(cutChunks)
             if !record.isEmpty {
                 insertLog.bind(1, record.bytes)
+                insertLog.bind(2, record.maxT)
                 try insertLog.run()
             }
         }
@@ -115,7 +121,9 @@ final class PersistentState {
     ///
     /// It also records a retention mark: every chunk written so far ends no later than `maxTime`,
     /// so retention can later drop them by id range without scanning the table.
-    func checkpoint(heads: [(ref: SeriesRef, chunk: XORChunk)], maxTime: Timestamp) throws(StorageError) {
+    ///
+    /// Log records a remote-write queue has not forwarded are kept, unless older than `logCutoff` (retention).
+    func checkpoint(heads: [(ref: SeriesRef, chunk: XORChunk)], maxTime: Timestamp, logCutoff: Timestamp = .min) throws(StorageError) {
         let upsert = try database.prepare("INSERT OR REPLACE INTO head_chunks (series_id, data) VALUES (?, ?)")
         let delete = try database.prepare("DELETE FROM head_chunks WHERE series_id = ?")
         let sequence = lastLogSequence
@@ -130,7 +138,11 @@ final class PersistentState {
                     try upsert.run()
                 }
             }
-            try database.execute("DELETE FROM head_log WHERE seq <= \(sequence)")
+            // Records a head-log consumer (a remote-write queue) has not forwarded yet stay until it has.
+            try database.execute("""
+                DELETE FROM head_log WHERE seq <= \(sequence)
+                    AND (seq <= coalesce((SELECT min(seq) FROM remote_write_positions), \(sequence)) OR max_t < \(logCutoff))
+                """)
             if maxTime != .min {
                 try database.execute("INSERT OR REPLACE INTO retention_marks (chunk_id, max_t) SELECT coalesce(max(id), 0), \(maxTime) FROM chunks")
             }

@@ -34,6 +34,7 @@ public struct PrometheusAPI: Sendable {
         addQueryRoutes(to: api)
         addRuleRoutes(to: api)
         addClientRoutes(to: api)
+        addRemoteRoutes(to: router)
         for method in [HTTPRequest.Method.get, .post] {
             api.on("series", method: method) { request, _ in await respond { try await series(request) } }
             api.on("labels", method: method) { request, _ in await respond { try await labels(request) } }

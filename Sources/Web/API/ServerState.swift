@@ -1,4 +1,5 @@
 import Foundation
+import Model
 
 /// Facts about the running server that the status endpoints report and reloads update.
 public actor ServerState {
@@ -12,6 +13,11 @@ public actor ServerState {
     public private(set) var alertmanagerURLs: [String] = []
 
     public func setAlertmanagerURLs(_ urls: [String]) { alertmanagerURLs = urls }
+
+    /// `global.external_labels`, which federation and remote read add to the series they return.
+    public private(set) var externalLabels = Labels()
+
+    public func setExternalLabels(_ labels: Labels) { externalLabels = labels }
 
     public init(flags: [String: String], storageRetention: String, configYAML: String) {
         self.flags = flags
