@@ -73,6 +73,7 @@ public struct PredictionService: Sendable {
         let start = DispatchTime.now().uptimeNanoseconds
         let score = model.score(row)
         metrics.inferenceDuration.record(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        if !score.isFinite { throw APIError.validation([Self.nonFinite(at: [.key("body")])]) }
         serving.drift?.record(row, model: model)
         let positive = score >= model.threshold
         metrics.recordPredictions(model: model, positives: positive ? 1 : 0, total: 1)
@@ -97,6 +98,8 @@ public struct PredictionService: Sendable {
         let start = DispatchTime.now().uptimeNanoseconds
         let scores = rows.map(model.score)
         metrics.inferenceDuration.record(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        let nonFinite = scores.indices.filter { !scores[$0].isFinite }
+        if !nonFinite.isEmpty { throw APIError.validation(nonFinite.map { Self.nonFinite(at: [.key("body"), .index($0)]) }) }
         if let drift = serving.drift { rows.forEach { drift.record($0, model: model) } }
         metrics.recordPredictions(model: model, positives: scores.count { $0 >= model.threshold }, total: scores.count)
         if model.isClassifier { scores.forEach(metrics.predictionProbability.record) }
@@ -131,6 +134,11 @@ public struct PredictionService: Sendable {
     }
 
     // MARK: - Helpers
+
+    /// Inputs far outside an unbounded feature's training range can overflow a linear score; that is the input's fault.
+    static func nonFinite(at location: [ValidationIssue.LocationPart]) -> ValidationIssue {
+        ValidationIssue(location: location, type: "non_finite_prediction", message: "The model's score for these inputs is not a finite number; check for values far outside the training data", input: nil)
+    }
 
     private func loadedModel() throws -> ServingModel {
         guard let model = store.serving else {

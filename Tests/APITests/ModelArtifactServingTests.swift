@@ -41,6 +41,11 @@ import Testing
             #expect(issues.map { $0["type"] as? String } == ["out_of_range", "extra_forbidden"])
             #expect(issues.first?["msg"] as? String == "Input should be between 1 and 12")
 
+            // area has no range: a huge value overflows the score, which is refused rather than answered as null.
+            let overflow = try await post(client, "/predict", #"{"rooms": 3, "area": 1.7e308}"#)
+            #expect(overflow.status == .unprocessableContent)
+            #expect(String(buffer: overflow.body).contains("non_finite_prediction"))
+
             let document = try jsonObject(try await client.execute(uri: "/openapi.json", method: .get))
             let schemas = try #require((document["components"] as? [String: Any])?["schemas"] as? [String: Any])
             let features = try #require(schemas["Features"] as? [String: Any])

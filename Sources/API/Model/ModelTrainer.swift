@@ -87,7 +87,7 @@ public struct ModelTrainer: Sendable {
                 throw ModelError(code: .invalidData, message: "\(datasetName): data row \(row + 1): \(spec.name) = \(JSONText.number(data.rows[row][j])) is outside its schema (\(PredictionRequest.rangeMessage(spec)))")
             }
         }
-        let strata = kind == .logisticRegression ? data.targets.map { Int($0) } : [Int](repeating: 0, count: data.count)
+        let strata = kind == .logisticRegression ? data.targets.map { $0 == 1 ? 1 : 0 } : [Int](repeating: 0, count: data.count)
         var generator = SeededGenerator(seed: seed)
         let (trainIndices, testIndices) = stratifiedSplit(strata, testFraction: testFraction, using: &generator)
         let trainSet = data.subset(trainIndices)
@@ -112,8 +112,12 @@ public struct ModelTrainer: Sendable {
             metrics["cv_\(name)_std"] = standardDeviation(cvScores.map { $0[k] })
         }
         let compiled = fit.compiled(threshold: threshold)
-        let distribution = features.indices.map { j in
-            FeatureDistribution.of(trainSet.rows.map { compiled.effectiveValue($0[j], at: j) })!
+        var distribution: [FeatureDistribution] = []
+        for j in features.indices {
+            guard let entry = FeatureDistribution.of(trainSet.rows.map { compiled.effectiveValue($0[j], at: j) }) else {
+                throw ModelError(code: .trainingFailed, message: "\(datasetName): the training split is empty")
+            }
+            distribution.append(entry)
         }
         var artifact = ModelArtifact(
             kind: kind, modelVersion: "", name: schema.name, description: schema.description, target: data.targetName,
@@ -160,7 +164,7 @@ public struct ModelTrainer: Sendable {
         // Design matrix: a leading 1 for the intercept, then standardised features.
         let design: [[Double]] = imputed.map { row in [1.0] + (0..<width).map { (row[$0] - means[$0]) / scales[$0] } }
         let weights = kind == .logisticRegression
-            ? try newtonFit(design: design, outcomes: data.targets.map { Int($0) })
+            ? try newtonFit(design: design, outcomes: data.targets.map { $0 == 1 ? 1 : 0 })
             : try leastSquaresFit(design: design, targets: data.targets)
         return Fit(kind: kind, features: features, medians: medians, means: means, scales: scales,
                    coefficients: Array(weights.dropFirst()), intercept: weights[0])
@@ -225,7 +229,7 @@ public struct ModelTrainer: Sendable {
         let compiled = fit.compiled(threshold: threshold)
         let scores = data.rows.map { compiled.score(FeatureRow(values: $0)) }
         if fit.kind == .logisticRegression {
-            let actual = data.targets.map { Int($0) }
+            let actual = data.targets.map { $0 == 1 ? 1 : 0 }
             let predicted = scores.map { $0 >= threshold ? 1 : 0 }
             return [ClassificationMetrics.accuracy(predicted: predicted, actual: actual),
                     ClassificationMetrics.rocAUC(scores: scores, actual: actual)]
