@@ -186,7 +186,7 @@ private struct SplitMix {
                         #expect(page.contains(HTML.escape(HTML.graphLink(expr))), "\(expr)")
                     }
                 }
-                #expect(page.components(separatedBy: "<section class=\"card panel ").count - 1 == 8)
+                #expect(page.components(separatedBy: "<section class=\"card panel ").count - 1 == expectedPanels.count)
                 #expect(!page.contains("</script><"), "the model must not end its script element early")
             }
             try await client.execute(uri: "/dashboard?range=6h&refresh=10s", method: .get) { response in
