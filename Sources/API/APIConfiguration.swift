@@ -11,11 +11,18 @@ public struct APIConfiguration: Sendable {
     public var batchLimit: Int
     /// The `name` label of the container_* series, as cAdvisor would set it.
     public var containerName: String
+    /// Where the model comes from when not a plain file (a registry reference); nil reads `modelPath`.
+    public var modelSource: (any ModelSource)?
+    /// How many recent requests the drift PSI covers; 0 turns drift tracking off.
+    public var driftWindow: Int
 
     public init(
         host: String = "127.0.0.1", port: Int = 8002, modelPath: URL = URL(fileURLWithPath: "models/diabetes-logreg.json"),
-        bodySizeLimit: Int = 1 << 20, batchLimit: Int = 1000, containerName: String = "ml-api"
+        bodySizeLimit: Int = 1 << 20, batchLimit: Int = 1000, containerName: String = "ml-api",
+        modelSource: (any ModelSource)? = nil, driftWindow: Int = 1000
     ) {
+        self.modelSource = modelSource
+        self.driftWindow = driftWindow
         self.host = host
         self.port = port
         self.modelPath = modelPath

@@ -11,13 +11,26 @@ public final class APIMetrics: Sendable {
     let activeRequests: Gauge
     let modelLoaded: Gauge
     let inferenceDuration: ValueHistogram
-    let predictionsDiabetic: Counter
-    let predictionsNonDiabetic: Counter
+    let reloadFailures: Counter
+    let predictionProbability: ValueHistogram
     let system: SystemMetrics
 
     private let requestCounters = Mutex<[RequestKey: Counter]>([:])
     private let durationHistograms = Mutex<[DurationKey: ValueHistogram]>([:])
     private let errorCounters = Mutex<[ErrorKey: Counter]>([:])
+    private let outcomeCounters = Mutex<[String: Counter]>([:])
+    private let serving = Mutex<ServingSeries>(ServingSeries())
+    private let registryUp = Mutex<Gauge?>(nil)
+
+    /// The series that describe the model being served; replaced when another model is swapped in.
+    struct ServingSeries {
+        var info: Gauge?
+        var drift: DriftTracker?
+        var driftGauges: [Gauge] = []
+    }
+
+    /// Ten equal-width buckets over [0, 1], enough to see a shift in the score distribution.
+    public static let probabilityBuckets: [Double] = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1]
 
     /// Prometheus client libraries' default buckets, so dashboards written for the seed keep working.
     public static let requestDurationBuckets: [Double] = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10]
@@ -33,8 +46,8 @@ public final class APIMetrics: Sendable {
         activeRequests = registry.makeGauge(descriptor: .named("api_active_requests", help: "Number of requests being processed"))
         modelLoaded = registry.makeGauge(descriptor: .named("model_loaded", help: "Whether the model is loaded (1) or not (0)"))
         inferenceDuration = registry.makeValueHistogram(descriptor: .named("model_inference_duration_seconds", help: "Model inference duration in seconds"), buckets: Self.inferenceDurationBuckets)
-        predictionsDiabetic = registry.makeCounter(descriptor: .named("predictions_total", help: "Total predictions by outcome"), labels: [("outcome", Outcome.diabetic.rawValue)])
-        predictionsNonDiabetic = registry.makeCounter(descriptor: .named("predictions_total", help: "Total predictions by outcome"), labels: [("outcome", Outcome.nonDiabetic.rawValue)])
+        reloadFailures = registry.makeCounter(descriptor: .named("model_reload_failures_total", help: "Model loads that failed; the model already serving kept serving"))
+        predictionProbability = registry.makeValueHistogram(descriptor: .named("model_prediction_probability", help: "Predicted probability of the positive class"), buckets: Self.probabilityBuckets)
         system = SystemMetrics(registry: registry, containerName: containerName)
         // Declared up front so HELP and TYPE appear before the first request.
         _ = registry.makeValueHistogram(descriptor: .named("api_request_duration_seconds", help: "API request duration in seconds"), labels: [("method", "GET"), ("endpoint", "/health")], buckets: Self.requestDurationBuckets)
@@ -76,26 +89,60 @@ public final class APIMetrics: Sendable {
         counter.increment()
     }
 
-    func recordPredictions(_ outcomes: some Sequence<Outcome>) {
-        var diabetic: Int64 = 0, nonDiabetic: Int64 = 0
-        for outcome in outcomes {
-            if outcome == .diabetic { diabetic += 1 } else { nonDiabetic += 1 }
+    /// The counter of one outcome label, created on first use.
+    func predictionCounter(_ outcome: String) -> Counter {
+        outcomeCounters.withLock { cache in
+            if let counter = cache[outcome] { return counter }
+            let counter = registry.makeCounter(descriptor: .named("predictions_total", help: "Total predictions by outcome"), labels: [("outcome", outcome)])
+            cache[outcome] = counter
+            return counter
         }
-        if diabetic > 0 { predictionsDiabetic.increment(by: diabetic) }
-        if nonDiabetic > 0 { predictionsNonDiabetic.increment(by: nonDiabetic) }
     }
 
-    /// Refreshes process and container readings, then renders the exposition text.
+    /// Counts predictions of each class of a classifier, or of a regression under `predicted`.
+    func recordPredictions(model: CompiledModel, positives: Int, total: Int) {
+        if positives > 0 { predictionCounter(model.labels.positive).increment(by: Int64(positives)) }
+        if total > positives { predictionCounter(model.labels.negative).increment(by: Int64(total - positives)) }
+    }
+
+    /// Points `model_info` and the drift gauges at a newly swapped-in model.
+    func serve(_ model: CompiledModel, origin: ModelOrigin, drift: DriftTracker?) {
+        // Both outcome series exist from the start, so rate() sees the first prediction.
+        _ = predictionCounter(model.labels.negative)
+        _ = predictionCounter(model.labels.positive)
+        serving.withLock { series in
+            if let info = series.info { registry.unregisterGauge(info) }
+            series.driftGauges.forEach(registry.unregisterGauge)
+            series.info = registry.makeGauge(
+                descriptor: .named("model_info", help: "The model being served (always 1)"),
+                labels: [("model", origin.model), ("version", origin.version), ("run_id", origin.runID), ("source", origin.source)])
+            series.info?.set(1.0)
+            series.drift = drift
+            series.driftGauges = drift == nil ? [] : model.schema.names.map { name in
+                registry.makeGauge(descriptor: .named("model_feature_drift_psi", help: "Population stability index of a feature over the last requests against the training data"), labels: [("feature", name)])
+            }
+        }
+    }
+
+    /// Sets `model_registry_up`, registering it on first use so file-only setups do not show it.
+    func setRegistryUp(_ up: Bool) {
+        registryUp.withLock { gauge in
+            if gauge == nil {
+                gauge = registry.makeGauge(descriptor: .named("model_registry_up", help: "Whether the model registry answered the last resolution (1) or not (0)"))
+            }
+            gauge?.set(up ? 1.0 : 0.0)
+        }
+    }
+
+    /// Refreshes process, container and drift readings, then renders the exposition text.
     public func render() -> [UInt8] {
         system.refresh()
+        serving.withLock { series in
+            guard let drift = series.drift else { return }
+            for (gauge, value) in zip(series.driftGauges, drift.psi()) { gauge.set(value) }
+        }
         return registry.emitToBuffer()
     }
-}
-
-/// The label a prediction carries, in the response and in `predictions_total`.
-public enum Outcome: String, Sendable {
-    case diabetic
-    case nonDiabetic = "non_diabetic"
 }
 
 extension MetricNameDescriptor {

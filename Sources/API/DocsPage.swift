@@ -2,8 +2,6 @@ import Foundation
 
 /// A self-contained HTML page rendered from the OpenAPI document: operations, schemas and a form to try `/predict`.
 enum DocsPage {
-    static let html: String = render(OpenAPIDocument.value)
-
     static func render(_ document: [String: Any]) -> String {
         let info = document["info"] as? [String: Any] ?? [:]
         let paths = document["paths"] as? [String: Any] ?? [:]
@@ -42,7 +40,7 @@ enum DocsPage {
                 body += "<tr><td class=\"status s\(status.prefix(1))\">\(escape(status))</td><td>\(escape(response["description"] as? String ?? ""))</td><td>\(schemaText)</td></tr>"
             }
             body += "</tbody></table>"
-            if path == "/predict" { body += tryItForm(schemas["PatientData"] as? [String: Any] ?? [:]) }
+            if path == "/predict" { body += tryItForm(schemas[OpenAPIDocument.inputSchemaName] as? [String: Any] ?? [:]) }
             body += "</section>"
         }
         body += "<h2 id=\"schemas\">Schemas</h2>"
@@ -72,8 +70,8 @@ enum DocsPage {
         return page(title: info["title"] as? String ?? "API", body: body)
     }
 
-    private static func tryItForm(_ patientSchema: [String: Any]) -> String {
-        let example = patientSchema["example"] ?? [:]
+    private static func tryItForm(_ inputSchema: [String: Any]) -> String {
+        let example = inputSchema["example"] ?? [:]
         let data = (try? JSONSerialization.data(withJSONObject: example, options: [.prettyPrinted, .sortedKeys])) ?? Data()
         return """
         <h3>Try it</h3>
@@ -115,8 +113,14 @@ enum DocsPage {
     }
 
     private static func range(_ property: [String: Any]) -> String {
-        guard let low = property["minimum"] as? Double, let high = property["maximum"] as? Double else { return "" }
-        return "\(JSONText.number(low)) – \(JSONText.number(high))"
+        let low = (property["minimum"] as? Double).map(JSONText.number)
+        let high = (property["maximum"] as? Double).map(JSONText.number)
+        switch (low, high) {
+        case (let low?, let high?): return "\(low) – \(high)"
+        case (let low?, nil): return "≥ \(low)"
+        case (nil, let high?): return "≤ \(high)"
+        case (nil, nil): return ""
+        }
     }
 
     private static func anchor(_ method: String, _ path: String) -> String {

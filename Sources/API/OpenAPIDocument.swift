@@ -1,18 +1,41 @@
 import Foundation
 
-/// The OpenAPI 3.1 description of the prediction API, built from the same field table the validator uses.
+/// The OpenAPI 3.1 description of the prediction API, built from the loaded artifact the validator also reads.
 enum OpenAPIDocument {
-    static var value: [String: Any] { build() }
+    /// The components/schemas name of one request row.
+    static let inputSchemaName = "Features"
 
-    private static func build() -> [String: Any] {
-        let patientProperties = Dictionary(uniqueKeysWithValues: PatientField.all.map { field in
-            (field.name, [
-                "type": field.integer ? "integer" : "number",
-                "minimum": field.minimum, "maximum": field.maximum,
-                "description": field.description,
-            ] as [String: Any])
+    /// The document for one loaded model: its features, ranges, kind and labels.
+    static func build(for artifact: ModelArtifact) -> [String: Any] {
+        let featureProperties = Dictionary(uniqueKeysWithValues: artifact.features.map { field in
+            var property: [String: Any] = ["type": field.nullable ? [field.type.rawValue, "null"] as Any : field.type.rawValue]
+            if let minimum = field.minimum { property["minimum"] = minimum }
+            if let maximum = field.maximum { property["maximum"] = maximum }
+            var description = field.description ?? ""
+            if !field.missingValues.isEmpty {
+                let markers = field.missingValues.map(JSONText.number).joined(separator: ", ")
+                description += (description.isEmpty ? "" : " ") + "\(markers) means not measured and is imputed."
+            }
+            if field.nullable { description += (description.isEmpty ? "" : " ") + "May be null or left out; then imputed." }
+            property["description"] = description
+            return (field.name, property)
         })
-        let example = Dictionary(uniqueKeysWithValues: PatientField.all.map { ($0.name, $0.example) })
+        let required = artifact.features.filter { !$0.nullable }.map(\.name)
+        let example = Dictionary(uniqueKeysWithValues: artifact.features.map { field in
+            (field.name, field.example ?? field.minimum ?? artifact.preprocessing.imputation[artifact.featureNames.firstIndex(of: field.name) ?? 0])
+        })
+        let labels = artifact.classLabels ?? []
+        let classifier = artifact.kind == .logisticRegression
+        let modelName = artifact.name ?? "the model"
+        let predictionProperties: [String: Any] = classifier ? [
+            "prediction": ["type": "integer", "enum": [0, 1], "description": "1 when the probability reaches the model's threshold"],
+            "outcome": ["type": "string", "enum": labels],
+            "probability": ["type": "number", "minimum": 0, "maximum": 1, "description": "Probability of \(labels.last ?? "class 1"), rounded to 4 decimals"],
+            "model_version": ["type": "string", "description": "Content hash of the model artifact"],
+        ] : [
+            "prediction": ["type": "number", "description": "The predicted \(artifact.target ?? "value")"],
+            "model_version": ["type": "string", "description": "Content hash of the model artifact"],
+        ]
         func ref(_ name: String) -> [String: Any] { ["$ref": "#/components/schemas/\(name)"] }
         func jsonContent(_ schema: [String: Any]) -> [String: Any] { ["application/json": ["schema": schema]] }
         func response(_ description: String, _ schema: String) -> [String: Any] {
@@ -27,17 +50,17 @@ enum OpenAPIDocument {
         ]
         let paths: [String: Any] = [
             "/predict": ["post": [
-                "summary": "Predict diabetes for one patient",
-                "description": "Validates the eight measurements, imputes zero-as-missing columns with the training medians and returns the model's probability and label.",
+                "summary": "Predict for one row",
+                "description": "Validates the \(artifact.features.count) features against the model's schema, imputes missing values as the model was trained and returns \(classifier ? "the probability and label" : "the predicted value").",
                 "operationId": "predict",
-                "requestBody": ["required": true, "content": jsonContent(ref("PatientData"))],
+                "requestBody": ["required": true, "content": jsonContent(ref(inputSchemaName))],
                 "responses": errorResponses.merging(["200": response("Prediction", "Prediction")]) { a, _ in a },
             ] as [String: Any]],
             "/predict/batch": ["post": [
-                "summary": "Predict for up to 1,000 patients",
-                "description": "A JSON array of patient objects; validation errors are located by row index and field.",
+                "summary": "Predict for up to 1,000 rows",
+                "description": "A JSON array of feature objects; validation errors are located by row index and field.",
                 "operationId": "predictBatch",
-                "requestBody": ["required": true, "content": jsonContent(["type": "array", "items": ref("PatientData"), "minItems": 1, "maxItems": 1000])],
+                "requestBody": ["required": true, "content": jsonContent(["type": "array", "items": ref(inputSchemaName), "minItems": 1, "maxItems": 1000])],
                 "responses": errorResponses.merging(["200": response("One prediction per row, in order", "BatchPrediction")]) { a, _ in a },
             ] as [String: Any]],
             "/health": ["get": [
@@ -59,25 +82,19 @@ enum OpenAPIDocument {
             ] as [String: Any]],
         ]
         let schemas: [String: Any] = [
-            "PatientData": [
-                "type": "object", "title": "PatientData", "additionalProperties": false,
-                "required": PatientField.all.map(\.name), "properties": patientProperties, "example": example,
+            inputSchemaName: [
+                "type": "object", "title": inputSchemaName, "additionalProperties": false,
+                "required": required, "properties": featureProperties, "example": example,
             ] as [String: Any],
             "Prediction": [
-                "type": "object", "required": ["prediction", "outcome", "probability", "model_version"],
-                "properties": [
-                    "prediction": ["type": "integer", "enum": [0, 1], "description": "1 when the probability reaches the model's threshold"],
-                    "outcome": ["type": "string", "enum": ["diabetic", "non_diabetic"]],
-                    "probability": ["type": "number", "minimum": 0, "maximum": 1, "description": "Probability of diabetes, rounded to 4 decimals"],
-                    "model_version": ["type": "string", "description": "Content hash of the model artifact"],
-                ] as [String: Any],
-                "example": ["prediction": 1, "outcome": "diabetic", "probability": 0.7179, "model_version": "logreg-…"] as [String: Any],
+                "type": "object", "required": Array(predictionProperties.keys).sorted(),
+                "properties": predictionProperties,
             ] as [String: Any],
             "BatchPrediction": [
                 "type": "object", "required": ["predictions", "count", "model_version"],
                 "properties": [
                     "predictions": ["type": "array", "items": ["type": "object", "properties": [
-                        "prediction": ["type": "integer"], "outcome": ["type": "string"], "probability": ["type": "number"],
+                        "prediction": ["type": classifier ? "integer" : "number"], "outcome": ["type": "string"], "probability": ["type": "number"],
                     ] as [String: Any]] as [String: Any]],
                     "count": ["type": "integer"],
                     "model_version": ["type": "string"],
@@ -124,16 +141,17 @@ enum OpenAPIDocument {
             "openapi": "3.1.0",
             "info": [
                 "title": "Vigil prediction API",
-                "version": "1.0.0",
-                "description": "Diabetes risk from eight measurements of the Pima Indians Diabetes data set, served with Prometheus metrics.",
+                "version": artifact.modelVersion,
+                "description": artifact.description ?? "Predictions of \(modelName) (\(artifact.kind.rawValue)) from \(artifact.features.count) features, served with Prometheus metrics.",
             ],
             "paths": paths,
             "components": ["schemas": schemas],
         ]
     }
 
-    static let json: String = {
-        let data = try! JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .withoutEscapingSlashes])
+    static func json(_ document: [String: Any]) -> String {
+        // Every value above is a JSON type, so serialisation cannot fail; an empty object is the safe fallback.
+        let data = (try? JSONSerialization.data(withJSONObject: document, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
         return String(decoding: data, as: UTF8.self)
-    }()
+    }
 }

@@ -32,47 +32,57 @@ struct ValidationFailure: Error {
     init(_ issues: [ValidationIssue]) { self.issues = issues }
 }
 
-/// Turns decoded JSON into patient features, collecting every problem rather than stopping at the first.
+/// Turns decoded JSON into feature rows for one model's schema, collecting every problem rather than stopping at the first.
 enum PredictionRequest {
     /// Validates one object; `prefix` is the location of the object itself.
-    static func patient(from value: JSONValue, at prefix: [ValidationIssue.LocationPart]) -> Result<PatientFeatures, ValidationFailure> {
+    static func row(from value: JSONValue, at prefix: [ValidationIssue.LocationPart], schema: FeatureSchema) -> Result<FeatureRow, ValidationFailure> {
         guard case .object(let members) = value else {
-            return .failure(ValidationFailure([ValidationIssue(location: prefix, type: "object_type", message: "Input should be a JSON object with the 8 patient fields", input: value)]))
+            return .failure(ValidationFailure([ValidationIssue(location: prefix, type: "object_type", message: "Input should be a JSON object with the \(schema.count) feature fields", input: value)]))
         }
         var issues: [ValidationIssue] = []
-        var values = [Double](repeating: 0, count: PatientField.all.count)
-        for (i, field) in PatientField.all.enumerated() {
+        var values = [Double](repeating: .nan, count: schema.count)
+        for (i, field) in schema.features.enumerated() {
             let location = prefix + [.key(field.name)]
+            let integer = field.type == .integer
             guard let raw = members[field.name] else {
-                issues.append(.init(location: location, type: "missing", message: "Field required", input: nil))
+                if !field.nullable { issues.append(.init(location: location, type: "missing", message: "Field required", input: nil)) }
                 continue
             }
+            if raw == .null && field.nullable { continue }
             guard case .number(let number) = raw else {
-                issues.append(.init(location: location, type: field.integer ? "int_type" : "float_type",
-                                    message: "Input should be a \(field.integer ? "valid integer" : "valid number"), got \(raw.typeName)", input: raw))
+                issues.append(.init(location: location, type: integer ? "int_type" : "float_type",
+                                    message: "Input should be a \(integer ? "valid integer" : "valid number"), got \(raw.typeName)", input: raw))
                 continue
             }
             if !number.isFinite {
                 issues.append(.init(location: location, type: "finite_number", message: "Input should be a finite number", input: raw))
-            } else if field.integer && number != number.rounded() {
-                issues.append(.init(location: location, type: "int_from_float", message: "Input should be a valid integer, got a number with a fractional part", input: raw))
-            } else if number < field.minimum || number > field.maximum {
-                issues.append(.init(location: location, type: "out_of_range",
-                                    message: "Input should be between \(JSONText.number(field.minimum)) and \(JSONText.number(field.maximum))", input: raw))
-            } else {
+            } else if field.accepts(number) {
                 values[i] = number
+            } else if integer && number != number.rounded() {
+                issues.append(.init(location: location, type: "int_from_float", message: "Input should be a valid integer, got a number with a fractional part", input: raw))
+            } else {
+                issues.append(.init(location: location, type: "out_of_range", message: rangeMessage(field), input: raw))
             }
         }
-        for key in members.keys.sorted() where PatientField.index[key] == nil {
+        for key in members.keys.sorted() where schema.index[key] == nil {
             issues.append(.init(location: prefix + [.key(key)], type: "extra_forbidden", message: "Extra inputs are not permitted", input: members[key]))
         }
-        return issues.isEmpty ? .success(PatientFeatures(values: values)) : .failure(ValidationFailure(issues))
+        return issues.isEmpty ? .success(FeatureRow(values: values)) : .failure(ValidationFailure(issues))
     }
 
-    /// Validates a batch: a JSON array of patient objects, at most `limit` of them.
-    static func batch(from value: JSONValue, limit: Int) -> Result<[PatientFeatures], ValidationFailure> {
+    static func rangeMessage(_ field: FeatureSpec) -> String {
+        switch (field.minimum, field.maximum) {
+        case (let low?, let high?): return "Input should be between \(JSONText.number(low)) and \(JSONText.number(high))"
+        case (let low?, nil): return "Input should be at least \(JSONText.number(low))"
+        case (nil, let high?): return "Input should be at most \(JSONText.number(high))"
+        case (nil, nil): return "Input should be a finite number"
+        }
+    }
+
+    /// Validates a batch: a JSON array of row objects, at most `limit` of them.
+    static func batch(from value: JSONValue, limit: Int, schema: FeatureSchema) -> Result<[FeatureRow], ValidationFailure> {
         guard case .array(let rows) = value else {
-            return .failure(ValidationFailure([ValidationIssue(location: [.key("body")], type: "list_type", message: "Input should be a JSON array of patient objects", input: nil)]))
+            return .failure(ValidationFailure([ValidationIssue(location: [.key("body")], type: "list_type", message: "Input should be a JSON array of feature objects", input: nil)]))
         }
         guard !rows.isEmpty else {
             return .failure(ValidationFailure([ValidationIssue(location: [.key("body")], type: "too_short", message: "A batch needs at least 1 row", input: nil)]))
@@ -80,15 +90,15 @@ enum PredictionRequest {
         guard rows.count <= limit else {
             return .failure(ValidationFailure([ValidationIssue(location: [.key("body")], type: "too_long", message: "A batch holds at most \(limit) rows, got \(rows.count)", input: nil)]))
         }
-        var patients: [PatientFeatures] = []
-        patients.reserveCapacity(rows.count)
+        var result: [FeatureRow] = []
+        result.reserveCapacity(rows.count)
         var issues: [ValidationIssue] = []
         for (index, row) in rows.enumerated() {
-            switch patient(from: row, at: [.key("body"), .index(index)]) {
-            case .success(let p): patients.append(p)
+            switch self.row(from: row, at: [.key("body"), .index(index)], schema: schema) {
+            case .success(let r): result.append(r)
             case .failure(let failure): issues += failure.issues
             }
         }
-        return issues.isEmpty ? .success(patients) : .failure(ValidationFailure(issues))
+        return issues.isEmpty ? .success(result) : .failure(ValidationFailure(issues))
     }
 }

@@ -16,7 +16,8 @@ public struct PredictionService: Sendable {
         self.configuration = configuration
         self.metrics = metrics ?? APIMetrics(containerName: configuration.containerName)
         self.logger = logger
-        self.store = ModelStore(path: configuration.modelPath, metrics: self.metrics, logger: logger)
+        self.store = ModelStore(source: configuration.modelSource ?? FileModelSource(url: configuration.modelPath),
+                                driftWindow: configuration.driftWindow, metrics: self.metrics, logger: logger)
     }
 
     /// Builds the router; every route is instrumented by `RequestMetricsMiddleware`.
@@ -34,13 +35,13 @@ public struct PredictionService: Sendable {
             headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: metrics.render())))
         }
-        router.get("/openapi.json") { _, _ in json(.ok, OpenAPIDocument.json) }
+        router.get("/openapi.json") { _, _ in json(.ok, try loadedModel().model.openAPIJSON) }
         router.get("/docs") { _, _ in
             var headers = HTTPFields()
             headers[.contentType] = "text/html; charset=utf-8"
-            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: DocsPage.html)))
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: try loadedModel().model.docsHTML)))
         }
-        router.post("/-/reload") { _, _ in try reload() }
+        router.post("/-/reload") { _, _ in try await reload() }
         return router
     }
 
@@ -58,49 +59,57 @@ public struct PredictionService: Sendable {
 
     func predict(_ request: Request) async throws -> Response {
         let buffer = try await collectBody(request)
-        let patient: PatientFeatures
-        if let fast = buffer.withUnsafeReadableBytes(FastPatientReader.patient) {
-            patient = fast
+        let serving = try loadedModel()
+        let model = serving.model
+        let row: FeatureRow
+        if let fast = buffer.withUnsafeReadableBytes({ FastFeatureReader.row($0, schema: model.schema) }) {
+            row = fast
         } else {
-            switch PredictionRequest.patient(from: try decodeJSON(buffer, expectingArray: false), at: [.key("body")]) {
-            case .success(let p): patient = p
+            switch PredictionRequest.row(from: try decodeJSON(buffer, expectingArray: false), at: [.key("body")], schema: model.schema) {
+            case .success(let r): row = r
             case .failure(let failure): throw APIError.validation(failure.issues)
             }
         }
-        let model = try loadedModel()
         let start = DispatchTime.now().uptimeNanoseconds
-        let probability = model.probability(patient)
+        let score = model.score(row)
         metrics.inferenceDuration.record(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
-        let outcome: Outcome = probability >= model.threshold ? .diabetic : .nonDiabetic
-        metrics.recordPredictions(CollectionOfOne(outcome))
-        return json(.ok, "{" + resultMembers(probability: probability, outcome: outcome) + ",\"model_version\":\(JSONText.quoted(model.artifact.modelVersion))}")
+        if !score.isFinite { throw APIError.validation([Self.nonFinite(at: [.key("body")])]) }
+        serving.drift?.record(row, model: model)
+        let positive = score >= model.threshold
+        metrics.recordPredictions(model: model, positives: positive ? 1 : 0, total: 1)
+        if model.isClassifier { metrics.predictionProbability.record(score) }
+        return json(.ok, "{" + resultMembers(model, score: score) + ",\"model_version\":\(JSONText.quoted(model.artifact.modelVersion))}")
     }
 
     func predictBatch(_ request: Request) async throws -> Response {
         let buffer = try await collectBody(request)
-        let patients: [PatientFeatures]
+        let serving = try loadedModel()
+        let model = serving.model
+        let rows: [FeatureRow]
         let limit = configuration.batchLimit
-        if let fast = buffer.withUnsafeReadableBytes({ FastPatientReader.patients($0, limit: limit) }) {
-            patients = fast
+        if let fast = buffer.withUnsafeReadableBytes({ FastFeatureReader.rows($0, limit: limit, schema: model.schema) }) {
+            rows = fast
         } else {
-            switch PredictionRequest.batch(from: try decodeJSON(buffer, expectingArray: true), limit: limit) {
-            case .success(let p): patients = p
+            switch PredictionRequest.batch(from: try decodeJSON(buffer, expectingArray: true), limit: limit, schema: model.schema) {
+            case .success(let r): rows = r
             case .failure(let failure): throw APIError.validation(failure.issues)
             }
         }
-        let model = try loadedModel()
         let start = DispatchTime.now().uptimeNanoseconds
-        let probabilities = patients.map(model.probability)
+        let scores = rows.map(model.score)
         metrics.inferenceDuration.record(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
-        let outcomes = probabilities.map { $0 >= model.threshold ? Outcome.diabetic : .nonDiabetic }
-        metrics.recordPredictions(outcomes)
+        let nonFinite = scores.indices.filter { !scores[$0].isFinite }
+        if !nonFinite.isEmpty { throw APIError.validation(nonFinite.map { Self.nonFinite(at: [.key("body"), .index($0)]) }) }
+        if let drift = serving.drift { rows.forEach { drift.record($0, model: model) } }
+        metrics.recordPredictions(model: model, positives: scores.count { $0 >= model.threshold }, total: scores.count)
+        if model.isClassifier { scores.forEach(metrics.predictionProbability.record) }
         var text = "{\"predictions\":["
-        text.reserveCapacity(80 * patients.count + 64)
-        for (i, (probability, outcome)) in zip(probabilities, outcomes).enumerated() {
+        text.reserveCapacity(80 * rows.count + 64)
+        for (i, score) in scores.enumerated() {
             if i > 0 { text += "," }
-            text += "{" + resultMembers(probability: probability, outcome: outcome) + "}"
+            text += "{" + resultMembers(model, score: score) + "}"
         }
-        text += "],\"count\":\(patients.count),\"model_version\":\(JSONText.quoted(model.artifact.modelVersion))}"
+        text += "],\"count\":\(rows.count),\"model_version\":\(JSONText.quoted(model.artifact.modelVersion))}"
         return json(.ok, text)
     }
 
@@ -112,8 +121,8 @@ public struct PredictionService: Sendable {
         return json(.serviceUnavailable, "{\"status\":\"unavailable\",\"model_loaded\":false,\"model_version\":null,\"error\":\(reason)}")
     }
 
-    func reload() throws -> Response {
-        switch store.reload() {
+    func reload() async throws -> Response {
+        switch await store.reload() {
         case .success(let model):
             return json(.ok, "{\"status\":\"ok\",\"model_version\":\(JSONText.quoted(model.modelVersion))}")
         case .failure(let error):
@@ -126,8 +135,13 @@ public struct PredictionService: Sendable {
 
     // MARK: - Helpers
 
-    private func loadedModel() throws -> CompiledModel {
-        guard let model = store.current else {
+    /// Inputs far outside an unbounded feature's training range can overflow a linear score; that is the input's fault.
+    static func nonFinite(at location: [ValidationIssue.LocationPart]) -> ValidationIssue {
+        ValidationIssue(location: location, type: "non_finite_prediction", message: "The model's score for these inputs is not a finite number; check for values far outside the training data", input: nil)
+    }
+
+    private func loadedModel() throws -> ServingModel {
+        guard let model = store.serving else {
             throw APIError(.modelNotLoaded, .serviceUnavailable, "Model not loaded")
         }
         return model
@@ -216,9 +230,13 @@ public struct PredictionService: Sendable {
         return "\(error)"
     }
 
-    private func resultMembers(probability: Double, outcome: Outcome) -> String {
-        let rounded = (probability * 10_000).rounded() / 10_000
-        return "\"prediction\":\(outcome == .diabetic ? 1 : 0),\"outcome\":\"\(outcome.rawValue)\",\"probability\":\(JSONText.number(rounded))"
+    /// A classifier answers class, label and probability (rounded to 4 decimals); a regression its value.
+    private func resultMembers(_ model: CompiledModel, score: Double) -> String {
+        guard model.isClassifier else { return "\"prediction\":\(JSONText.number(score))" }
+        let rounded = (score * 10_000).rounded() / 10_000
+        let positive = score >= model.threshold
+        let label = positive ? model.labels.positive : model.labels.negative
+        return "\"prediction\":\(positive ? 1 : 0),\"outcome\":\(JSONText.quoted(label)),\"probability\":\(JSONText.number(rounded))"
     }
 }
 

@@ -42,13 +42,33 @@ struct Loadgen: AsyncParsableCommand {
     @Option(help: "Share (0…1) of requests sent to /predict/batch with 2–5 rows.")
     var batchShare: Double = 0
 
+    @Option(help: "Shift a field's valid values by a constant to make input drift, e.g. --shift Glucose=60 (repeatable; capped at the field's maximum).")
+    var shift: [String] = []
+
     @Option(help: "Seed for the generated requests (default random; the summary prints it so a run can be repeated).")
     var seed: UInt64?
 
     @Flag(help: "Allow a target that is not on this machine.")
     var allowRemote = false
 
+    /// The --shift flags as field → delta.
+    func parsedShift() throws -> [String: Double] {
+        var result: [String: Double] = [:]
+        for item in shift {
+            let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, let delta = Double(parts[1]), delta.isFinite else {
+                throw ValidationError("--shift must be FIELD=NUMBER, e.g. Glucose=60, got \(item)")
+            }
+            guard PatientGenerator.fields.contains(where: { $0.name == parts[0] }) else {
+                throw ValidationError("--shift names unknown field \(parts[0]) (fields: \(PatientGenerator.fields.map(\.name).joined(separator: ", ")))")
+            }
+            result[parts[0]] = delta
+        }
+        return result
+    }
+
     func validate() throws {
+        _ = try parsedShift()
         guard rate.isFinite, rate >= 0 else { throw ValidationError("--rate must be 0 (unpaced) or a positive number of requests per second, got \(rate)") }
         guard (1...1024).contains(concurrency) else { throw ValidationError("--concurrency must be between 1 and 1024, got \(concurrency)") }
         if let count, !(1...Self.maximumCount).contains(count) {
@@ -90,7 +110,7 @@ struct Loadgen: AsyncParsableCommand {
         let base = url.hasSuffix("/") ? String(url.dropLast()) : url
         let duration = self.duration.flatMap(LoadgenSummary.parseDuration)
         let state = LoadgenState(schedule: LoadSchedule(rate: rate, count: count ?? (duration == nil ? 100 : nil), duration: duration))
-        let plan = RequestPlan(base: base, seed: seed, invalidShare: invalidShare, batchShare: batchShare)
+        let plan = RequestPlan(base: base, seed: seed, invalidShare: invalidShare, batchShare: batchShare, shift: try parsedShift())
 
         var configuration = HTTPClient.Configuration()
         configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = concurrency
@@ -173,9 +193,10 @@ struct RequestPlan: Sendable {
     var seed: UInt64
     var invalidShare: Double
     var batchShare: Double
+    var shift: [String: Double] = [:]
 
     func request(_ index: Int) -> LoadRequest {
-        LoadRequest.make(index: index, seed: seed, invalidShare: invalidShare, batchShare: batchShare)
+        LoadRequest.make(index: index, seed: seed, invalidShare: invalidShare, batchShare: batchShare, shift: shift)
     }
 }
 

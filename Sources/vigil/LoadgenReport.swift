@@ -16,25 +16,29 @@ enum PatientGenerator {
         var integer: Bool
         /// The share of rows in the data set where this column is 0 ("not measured").
         var missing: Double
+        /// The API's documented maximum, which a shifted value never passes.
+        var maximum: Double
     }
 
     /// The request's eight fields in the documented order.
     static let fields: [FieldModel] = [
-        .init(name: "Pregnancies", mean: 3.8, deviation: 3.4, lower: 0, upper: 17, integer: true, missing: 0),
-        .init(name: "Glucose", mean: 121, deviation: 32, lower: 44, upper: 199, integer: false, missing: 0.01),
-        .init(name: "BloodPressure", mean: 69, deviation: 12, lower: 24, upper: 122, integer: false, missing: 0.05),
-        .init(name: "SkinThickness", mean: 29, deviation: 10.5, lower: 7, upper: 99, integer: false, missing: 0.30),
-        .init(name: "Insulin", mean: 155, deviation: 118, lower: 14, upper: 846, integer: false, missing: 0.49),
-        .init(name: "BMI", mean: 32.5, deviation: 6.9, lower: 18.2, upper: 67.1, integer: false, missing: 0.01),
-        .init(name: "DiabetesPedigreeFunction", mean: 0.47, deviation: 0.33, lower: 0.078, upper: 2.42, integer: false, missing: 0),
-        .init(name: "Age", mean: 33, deviation: 11.8, lower: 21, upper: 81, integer: true, missing: 0),
+        .init(name: "Pregnancies", mean: 3.8, deviation: 3.4, lower: 0, upper: 17, integer: true, missing: 0, maximum: 20),
+        .init(name: "Glucose", mean: 121, deviation: 32, lower: 44, upper: 199, integer: false, missing: 0.01, maximum: 300),
+        .init(name: "BloodPressure", mean: 69, deviation: 12, lower: 24, upper: 122, integer: false, missing: 0.05, maximum: 200),
+        .init(name: "SkinThickness", mean: 29, deviation: 10.5, lower: 7, upper: 99, integer: false, missing: 0.30, maximum: 100),
+        .init(name: "Insulin", mean: 155, deviation: 118, lower: 14, upper: 846, integer: false, missing: 0.49, maximum: 1000),
+        .init(name: "BMI", mean: 32.5, deviation: 6.9, lower: 18.2, upper: 67.1, integer: false, missing: 0.01, maximum: 80),
+        .init(name: "DiabetesPedigreeFunction", mean: 0.47, deviation: 0.33, lower: 0.078, upper: 2.42, integer: false, missing: 0, maximum: 3),
+        .init(name: "Age", mean: 33, deviation: 11.8, lower: 21, upper: 81, integer: true, missing: 0, maximum: 120),
     ]
 
-    /// One patient as field values in `fields` order.
-    static func values(using rng: inout some RandomNumberGenerator) -> [Double] {
+    /// One patient as field values in `fields` order; `shift` moves the named fields' measured values
+    /// (not their missing zeros) by a constant, capped at the API's maximum, to simulate input drift.
+    static func values(using rng: inout some RandomNumberGenerator, shift: [String: Double] = [:]) -> [Double] {
         fields.map { field in
             if field.missing > 0, Double.random(in: 0..<1, using: &rng) < field.missing { return 0 }
-            let drawn = min(max(field.mean + field.deviation * standardNormal(using: &rng), field.lower), field.upper)
+            var drawn = min(max(field.mean + field.deviation * standardNormal(using: &rng), field.lower), field.upper)
+            if let delta = shift[field.name] { drawn = min(max(drawn + delta, 0), field.maximum) }
             // The data set's precision: whole numbers, one decimal, three for the pedigree score.
             let scale = field.integer ? 1.0 : field.name == "DiabetesPedigreeFunction" ? 1000 : 10
             return (drawn * scale).rounded() / scale
@@ -42,8 +46,8 @@ enum PatientGenerator {
     }
 
     /// One patient as a JSON object.
-    static func json(using rng: inout some RandomNumberGenerator) -> String {
-        object(zip(fields.map(\.name), values(using: &rng).map(number)))
+    static func json(using rng: inout some RandomNumberGenerator, shift: [String: Double] = [:]) -> String {
+        object(zip(fields.map(\.name), values(using: &rng, shift: shift).map(number)))
     }
 
     static func object(_ members: some Sequence<(String, String)>) -> String {
@@ -76,7 +80,7 @@ struct LoadRequest: Sendable, Equatable {
     /// Builds request `index` of a run: `invalidShare` of all requests are invalid, `batchShare` go to /predict/batch.
     ///
     /// Invalid requests are 70% field errors (422), 22% malformed JSON (400) and 8% a wrong content type (415).
-    static func make(index: Int, seed: UInt64, invalidShare: Double, batchShare: Double) -> LoadRequest {
+    static func make(index: Int, seed: UInt64, invalidShare: Double, batchShare: Double, shift: [String: Double] = [:]) -> LoadRequest {
         var rng = generator(index, seed: seed)
         let draw = Double.random(in: 0..<1, using: &rng)
         if draw < invalidShare {
@@ -90,10 +94,10 @@ struct LoadRequest: Sendable, Equatable {
             return LoadRequest(kind: .wrongContentType, path: "/predict", contentType: "text/plain", body: PatientGenerator.json(using: &rng))
         }
         if draw < invalidShare + batchShare {
-            let rows = (0..<Int.random(in: 2...5, using: &rng)).map { _ in PatientGenerator.json(using: &rng) }
+            let rows = (0..<Int.random(in: 2...5, using: &rng)).map { _ in PatientGenerator.json(using: &rng, shift: shift) }
             return LoadRequest(kind: .batch, path: "/predict/batch", contentType: "application/json", body: "[" + rows.joined(separator: ",") + "]")
         }
-        return LoadRequest(kind: .valid, path: "/predict", contentType: "application/json", body: PatientGenerator.json(using: &rng))
+        return LoadRequest(kind: .valid, path: "/predict", contentType: "application/json", body: PatientGenerator.json(using: &rng, shift: shift))
     }
 
     /// The generator for request `index` of a run, so a request's body does not depend on which worker sends it.

@@ -40,7 +40,7 @@ actor MonitoringSupervisor: Service {
     /// Nil when everything reloaded, otherwise what failed.
     func reload() async -> String? {
         if let reloader { return await reloader.reload() }
-        if case .failure(let error) = prediction.store.reload() { return error.message }
+        if case .failure(let error) = await prediction.store.reload() { return error.message }
         return nil
     }
 

@@ -49,6 +49,21 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("model.path"), help: "Model artifact written by `vigil train`. Env VIGIL_MODEL_PATH.")
     var modelPath: String = Env.value("model.path", default: "models/diabetes-logreg.json")
 
+    @Option(name: .customLong("model.uri"), help: "Load the model from MLflow instead: models:/NAME@ALIAS, models:/NAME/VERSION or runs:/RUN_ID/PATH (a plain path works like --model.path). Env VIGIL_MODEL_URI.")
+    var modelURI: String = Env.value("model.uri", default: "")
+
+    @Option(name: .customLong("mlflow.tracking-uri"), help: "MLflow tracking server for --model.uri. Env VIGIL_MLFLOW_TRACKING_URI, else MLFLOW_TRACKING_URI.")
+    var mlflowTrackingURI: String = Env.value("mlflow.tracking-uri", default: ProcessInfo.processInfo.environment["MLFLOW_TRACKING_URI"] ?? "")
+
+    @Option(name: .customLong("model.cache-dir"), help: "Where the last good registry download is kept, so Vigil starts while MLflow is down; default: model-cache beside --storage.path. Env VIGIL_MODEL_CACHE_DIR.")
+    var modelCacheDir: String = Env.value("model.cache-dir", default: "")
+
+    @Option(name: .customLong("model.poll-interval"), help: "Reload the model this often, e.g. 30s, so an alias move is followed; 0 only on reload. Env VIGIL_MODEL_POLL_INTERVAL.")
+    var modelPollInterval: String = Env.value("model.poll-interval", default: "0")
+
+    @Option(name: .customLong("model.drift-window"), help: "Requests the drift PSI covers; 0 turns drift tracking off. Env VIGIL_MODEL_DRIFT_WINDOW.")
+    var driftWindow: Int = Int(Env.value("model.drift-window", default: "1000")) ?? 1000
+
     @Option(name: .customLong("api.body-size-limit"), help: "Largest request body in bytes; larger ones get 413. Env VIGIL_API_BODY_SIZE_LIMIT.")
     var bodySizeLimit: Int = Int(Env.value("api.body-size-limit", default: "1048576")) ?? 1_048_576
 
@@ -91,6 +106,9 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("--web.listen-address must be HOST:PORT, got \(webListenAddress)")
         }
         guard bodySizeLimit > 0 else { throw ValidationError("--api.body-size-limit must be positive") }
+        _ = try modelSourceChoice()
+        guard (0...1_000_000).contains(driftWindow) else { throw ValidationError("--model.drift-window must be between 0 and 1000000, got \(driftWindow)") }
+        do { _ = try PrometheusDuration(parsing: modelPollInterval) } catch { throw ValidationError("--model.poll-interval: \(error)") }
         do { _ = try PrometheusDuration(parsing: retentionTime) } catch {
             throw ValidationError("--storage.retention.time: \(error)")
         }
@@ -141,6 +159,8 @@ struct Serve: AsyncParsableCommand {
             "model.path": modelPath, "api.body-size-limit": String(bodySizeLimit), "api.container-name": containerName,
             "log.level": logging.level, "log.format": logging.format, "web.dashboards.path": resolvedDashboardsPath,
             "web.enable-remote-write-receiver": String(enableRemoteWriteReceiver),
+            "model.uri": modelURI, "mlflow.tracking-uri": mlflowTrackingURI, "model.cache-dir": modelCacheDir,
+            "model.poll-interval": modelPollInterval, "model.drift-window": String(driftWindow),
         ]
     }
 
@@ -171,12 +191,15 @@ struct Serve: AsyncParsableCommand {
         }
         defer { lock.release() }
 
+        let (resolvedModelPath, registrySource) = try modelSourceChoice()
         let prediction = PredictionService(
-            configuration: APIConfiguration(host: apiAddress.host, port: apiAddress.port, modelPath: URL(fileURLWithPath: modelPath),
-                                            bodySizeLimit: bodySizeLimit, containerName: containerName),
+            configuration: APIConfiguration(host: apiAddress.host, port: apiAddress.port, modelPath: URL(fileURLWithPath: resolvedModelPath),
+                                            bodySizeLimit: bodySizeLimit, containerName: containerName,
+                                            modelSource: registrySource, driftWindow: driftWindow),
             logger: Logger(label: "vigil.api")
         )
-        prediction.store.reload()
+        await prediction.store.reload()
+        let pollMillis = (try? PrometheusDuration(parsing: modelPollInterval).milliseconds) ?? 0
 
         logger.info("starting", metadata: [
             "version": .string(VigilVersion.current), "api.listen_address": .string(apiAddress.description),
@@ -192,6 +215,7 @@ struct Serve: AsyncParsableCommand {
                     .init(service: prediction.makeApplication { _ in markDescriptorsCloseOnExec() }),
                     .init(service: supervisor),
                     .init(service: SignalReloadService(supervisor: supervisor, logger: logger)),
+                    .init(service: ModelPollService(store: prediction.store, intervalMillis: pollMillis)),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
@@ -199,6 +223,22 @@ struct Serve: AsyncParsableCommand {
         )
         try await group.run()
         logger.info("stopped")
+    }
+
+    /// The model file, or a registry source when --model.uri names one.
+    func modelSourceChoice() throws -> (path: String, registry: (any ModelSource)?) {
+        if modelURI.isEmpty { return (modelPath, nil) }
+        guard let reference = MLflowModelURI(modelURI) else {
+            if modelURI.contains(":/") { throw ValidationError("--model.uri must be models:/NAME@ALIAS, models:/NAME/VERSION, runs:/RUN_ID/PATH or a file path, got \(modelURI)") }
+            return (modelURI, nil)
+        }
+        guard let tracking = URL(string: mlflowTrackingURI), ["http", "https"].contains(tracking.scheme ?? ""), tracking.host != nil else {
+            throw ValidationError("--model.uri \(modelURI) needs --mlflow.tracking-uri (an http:// URL of the MLflow server)")
+        }
+        let cache = modelCacheDir.isEmpty
+            ? URL(fileURLWithPath: storagePath).deletingLastPathComponent().appendingPathComponent("model-cache")
+            : URL(fileURLWithPath: modelCacheDir)
+        return (modelPath, MLflowModelSource(uri: reference, client: MLflowClient(trackingURI: tracking), cacheDirectory: cache))
     }
 
     /// Opens the store with the retention flags.
@@ -241,7 +281,7 @@ actor Reloader {
     /// Nil when everything reloaded, otherwise what failed.
     func reload() async -> String? {
         var failures: [String] = []
-        if case .failure(let error) = model.reload() { failures.append(error.message) }
+        if case .failure(let error) = await model.reload() { failures.append(error.message) }
         do {
             let configuration = try loadConfiguration(file: configURL)
             // Rules first: a broken rule file rejects the whole reload, and nothing changes.
@@ -274,6 +314,26 @@ struct SignalReloadService: Service {
         for await _ in signals.cancelOnGracefulShutdown() {
             logger.info("SIGHUP received, reloading")
             _ = await supervisor.reload()
+        }
+    }
+}
+
+/// Reloads the model every interval, so a registry alias that moves is followed without a signal.
+struct ModelPollService: Service {
+    let store: ModelStore
+    let intervalMillis: Int64
+
+    func run() async throws {
+        guard intervalMillis > 0 else {
+            // Nothing to poll: wait for shutdown like the other services.
+            try? await gracefulShutdown()
+            return
+        }
+        try? await cancelWhenGracefulShutdown {
+            while true {
+                try await Task.sleep(for: .milliseconds(intervalMillis))
+                await store.reload()
+            }
         }
     }
 }

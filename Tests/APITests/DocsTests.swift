@@ -17,8 +17,8 @@ import Testing
             let paths = try #require(document["paths"] as? [String: Any])
             #expect(Set(paths.keys) == ["/predict", "/predict/batch", "/health", "/metrics", "/-/reload"])
             let schemas = try #require((document["components"] as? [String: Any])?["schemas"] as? [String: Any])
-            let patient = try #require(schemas["PatientData"] as? [String: Any])
-            #expect(patient["required"] as? [String] == PatientFeatures.names)
+            let patient = try #require(schemas["Features"] as? [String: Any])
+            #expect(patient["required"] as? [String] == Repository.diabetesSchema.names)
             #expect(patient["additionalProperties"] as? Bool == false)
             let glucose = try #require((patient["properties"] as? [String: Any])?["Glucose"] as? [String: Any])
             #expect(glucose["maximum"] as? Double == 300)
@@ -34,7 +34,7 @@ import Testing
             #expect(response.headers[.contentType] == "text/html; charset=utf-8")
             let html = String(buffer: response.body)
             #expect(html.hasPrefix("<!doctype html>"))
-            for fragment in ["/predict/batch", "PatientData", "DiabetesPedigreeFunction", "0 – 300", "Try it", "/openapi.json"] {
+            for fragment in ["/predict/batch", "Features", "DiabetesPedigreeFunction", "0 – 300", "Try it", "/openapi.json"] {
                 #expect(html.contains(fragment), "docs page lacks \(fragment)")
             }
             #expect(!html.contains("http://") && !html.contains("https://"), "the page must load nothing from elsewhere")

@@ -11,6 +11,9 @@ enum Repository {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     static let dataset = root.appendingPathComponent("data/diabetes.csv")
     static let model = root.appendingPathComponent("models/diabetes-logreg.json")
+    static let schema = root.appendingPathComponent("data/diabetes.schema.yml")
+    /// The committed diabetes model's request schema.
+    static let diabetesSchema = CompiledModel(try! ModelArtifact.load(from: model)).schema
 
     static func fixture(_ name: String) -> URL {
         Bundle.module.url(forResource: "Fixtures/" + name, withExtension: nil)!
@@ -46,7 +49,7 @@ func withLiveService<T: Sendable>(
         configuration: APIConfiguration(host: "127.0.0.1", port: 0, modelPath: modelPath, bodySizeLimit: bodySizeLimit),
         logger: quietLogger
     )
-    if loadModel { service.store.reload() }
+    if loadModel { await service.store.reload() }
     return try await service.makeApplication().test(.live) { client in try await body(service, client) }
 }
 

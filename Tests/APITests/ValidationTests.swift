@@ -6,13 +6,13 @@ import Testing
     func object(_ members: [String: JSONValue]) -> JSONValue { .object(members) }
 
     var valid: [String: JSONValue] {
-        Dictionary(uniqueKeysWithValues: PatientField.all.map { ($0.name, JSONValue.number($0.example)) })
+        Dictionary(uniqueKeysWithValues: Repository.diabetesSchema.features.map { ($0.name, JSONValue.number($0.example ?? .nan)) })
     }
 
     @Test func acceptsTheExampleAndIntegralFloatsForIntegerFields() throws {
         var members = valid
         members["Age"] = .number(50.0)
-        let patient = try PredictionRequest.patient(from: object(members), at: [.key("body")]).get()
+        let patient = try PredictionRequest.row(from: object(members), at: [.key("body")], schema: Repository.diabetesSchema).get()
         #expect(patient.values == [6, 148, 72, 35, 0, 33.6, 0.627, 50])
     }
 
@@ -29,7 +29,7 @@ import Testing
     func refusesImplausibleValues(field: String, value: JSONValue, type: String) {
         var members = valid
         members[field] = value
-        guard case .failure(let failure) = PredictionRequest.patient(from: object(members), at: [.key("body")]) else {
+        guard case .failure(let failure) = PredictionRequest.row(from: object(members), at: [.key("body")], schema: Repository.diabetesSchema) else {
             Issue.record("\(field)=\(value) was accepted")
             return
         }
@@ -46,17 +46,17 @@ import Testing
     }
 }
 
-@Suite struct FastPatientReaderTests {
+@Suite struct FastFeatureReaderTests {
     /// What the general path (JSONDecoder + validation) makes of a body: features, or nil for any error.
-    func slow(_ body: String, batch: Bool) -> [PatientFeatures]? {
+    func slow(_ body: String, batch: Bool) -> [FeatureRow]? {
         guard let value = try? JSONValue.decodeBody(Data(body.utf8), expectingArray: batch) else { return nil }
-        if batch { return try? PredictionRequest.batch(from: value, limit: 1000).get() }
-        return (try? PredictionRequest.patient(from: value, at: [.key("body")]).get()).map { [$0] }
+        if batch { return try? PredictionRequest.batch(from: value, limit: 1000, schema: Repository.diabetesSchema).get() }
+        return (try? PredictionRequest.row(from: value, at: [.key("body")], schema: Repository.diabetesSchema).get()).map { [$0] }
     }
 
-    func fast(_ body: String, batch: Bool) -> [PatientFeatures]? {
+    func fast(_ body: String, batch: Bool) -> [FeatureRow]? {
         Array(body.utf8).withUnsafeBytes { bytes in
-            batch ? FastPatientReader.patients(bytes, limit: 1000) : FastPatientReader.patient(bytes).map { [$0] }
+            batch ? FastFeatureReader.rows(bytes, limit: 1000, schema: Repository.diabetesSchema) : FastFeatureReader.row(bytes, schema: Repository.diabetesSchema).map { [$0] }
         }
     }
 

@@ -88,7 +88,9 @@ struct AlertsFileTests {
 
     @Test func loadsWithSixAlertsAndTheirSettings() throws {
         let file = try RuleFile(contentsOf: Self.path)
-        #expect(file.groups.map(\.name) == ["ml-api-alerts"])
+        #expect(file.groups.map(\.name) == ["ml-api-alerts", "ml-model-alerts"])
+        #expect(file.groups[1].rules.map(\.name) == ["ModelInputDrift", "ModelRegistryUnreachable"])
+        #expect(file.groups[1].rules.map(\.holdDuration) == [900_000, 300_000])
         let rules = file.groups[0].rules
         #expect(rules.map(\.name) == ["APIDown", "ModelNotLoaded", "HighErrorRate", "HighLatency", "SlowInference", "HighConcurrentRequests"])
         #expect(rules.map(\.exprText) == [
@@ -120,7 +122,7 @@ struct AlertsFileTests {
     func promtoolAcceptsTheFile() async throws {
         guard let result = try await Promtool.run(["check", "rules", Self.path]) else { return }
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stdout == "Checking \(Self.path)\n  SUCCESS: 6 rules found\n\n")
+        #expect(result.stdout == "Checking \(Self.path)\n  SUCCESS: 8 rules found\n\n")
     }
 
     @Test(.enabled(if: Promtool.shouldRun, "promtool is not installed"))

@@ -38,8 +38,9 @@ import Testing
         }
     }
 
-    @Test func alertsTestPassesUnderVigilAndPromtool() async throws {
-        let file = Repository.path("config/alerts_test.yml")
+    @Test(arguments: ["config/alerts_test.yml", "config/alerts_model_test.yml"])
+    func alertsTestPassesUnderVigilAndPromtool(path: String) async throws {
+        let file = Repository.path(path)
         let result = await RuleTestRunner().test(file: file)
         #expect(result.passed, "\(result.errors.map(\.message))")
         guard Promtool.shouldRun else { return }

@@ -16,6 +16,30 @@ import Glibc
         #expect(try Data(contentsOf: out) == committed, "the committed model is not what `vigil train` produces")
     }
 
+    @Test func trainFitsAnyCSVAndPredictScoresIt() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-any-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var csv = "width,height,heavy\n"
+        for i in 0..<80 { csv += "\(i % 9),\(Double(i % 7) * 1.5),\((i % 9) + (i % 7) > 7 ? 1 : 0)\n" }
+        try Data(csv.utf8).write(to: directory.appendingPathComponent("boxes.csv"))
+        try Data("class_labels: [light, heavy]\nfeatures:\n  width: {minimum: 0, maximum: 20}\n".utf8)
+            .write(to: directory.appendingPathComponent("boxes.schema.yml"))
+        let out = directory.appendingPathComponent("boxes.json")
+        let trained = try await runVigil(["train", "--data", directory.appendingPathComponent("boxes.csv").path, "--target", "heavy", "--out", out.path])
+        #expect(trained.status == 0, "\(trained.stderr)")
+        #expect(trained.stdout.contains("trained logistic_regression") && trained.stdout.contains("2 features"))
+        let artifact = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: out)) as? [String: Any])
+        #expect(artifact["class_labels"] as? [String] == ["light", "heavy"])
+        let scored = try await runVigil(["predict", "--model", out.path, "--data", directory.appendingPathComponent("boxes.csv").path])
+        #expect(scored.status == 0, "\(scored.stderr)")
+        #expect(scored.stdout.split(separator: "\n").compactMap { Double($0) }.filter { (0...1).contains($0) }.count == 80)
+
+        let missing = try await runVigil(["train", "--data", directory.appendingPathComponent("boxes.csv").path, "--target", "weight", "--out", out.path])
+        #expect(missing.status != 0)
+        #expect(missing.stderr.contains("header has no column weight"))
+    }
+
     @Test func trainReportsABadDataFileWithItsLine() async throws {
         let csv = FileManager.default.temporaryDirectory.appendingPathComponent("bad-\(UUID().uuidString).csv")
         defer { try? FileManager.default.removeItem(at: csv) }
@@ -42,7 +66,8 @@ import Glibc
 
         let before = try await server.get("/health")
         #expect(before.status == 503)
-        #expect(try await server.request("/predict", method: "POST", body: #"{"Pregnancies":6}"#).status == 422)
+        // Requests are validated against the loaded model's schema, so without a model even a bad body is 503.
+        #expect(try await server.request("/predict", method: "POST", body: #"{"Pregnancies":6}"#).status == 503)
 
         try FileManager.default.copyItem(at: Repository.root.appendingPathComponent("models/diabetes-logreg.json"), to: model)
         server.signal(SIGHUP)

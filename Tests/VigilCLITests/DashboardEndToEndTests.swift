@@ -51,7 +51,7 @@ import Testing
                                                    screenshot: screenshot) else { return }
         #expect(rendered.consoleErrors.isEmpty, "console errors: \(rendered.consoleErrors)")
         let ok = rendered.dom.components(separatedBy: "data-state=\"ok\"").count - 1
-        #expect(ok == 8, "\(ok) of 8 panels drew; errors: \(rendered.dom.components(separatedBy: "data-state=\"error\"").count - 1)")
+        #expect(ok == 9, "\(ok) of 9 panels drew (the seed's 8 and feature drift); errors: \(rendered.dom.components(separatedBy: "data-state=\"error\"").count - 1)")
         #expect(rendered.dom.contains(">UP</div>") && rendered.dom.contains(">LOADED</div>"))
         #expect(rendered.dom.contains(">/predict</span>") && rendered.dom.contains(">validation_error") || rendered.dom.contains("validation_error"))
         server.signal(SIGTERM)

@@ -85,7 +85,7 @@ struct LoadgenReportTests {
 }
 
 struct PatientGeneratorTests {
-    /// The documented request ranges (`PatientField.all`), repeated here so a drift in either shows.
+    /// The documented request ranges (data/diabetes.schema.yml), repeated here so a drift in either shows.
     static let ranges: [String: (ClosedRange<Double>, integer: Bool)] = [
         "Pregnancies": (0...20, true), "Glucose": (0...300, false), "BloodPressure": (0...200, false),
         "SkinThickness": (0...100, false), "Insulin": (0...1000, false), "BMI": (0...80, false),
@@ -111,6 +111,25 @@ struct PatientGeneratorTests {
         }
         // About half of the data set's Insulin column is 0 ("not measured").
         #expect((700...1300).contains(zeros))
+    }
+
+    @Test func shiftedRequestsStayValidAndMoveTheirField() throws {
+        func meanGlucose(_ shift: [String: Double]) throws -> Double {
+            var total = 0.0, count = 0.0
+            for index in 0..<500 {
+                let request = LoadRequest.make(index: index, seed: 3, invalidShare: 0, batchShare: 0, shift: shift)
+                let object = try JSONSerialization.jsonObject(with: Data(request.body.utf8))
+                #expect(Self.isValidPatient(object), "\(request.body)")
+                let glucose = try #require((object as? [String: Any])?["Glucose"] as? Double)
+                if glucose > 0 { total += glucose; count += 1 }
+            }
+            return total / count
+        }
+        let plain = try meanGlucose([:])
+        let shifted = try meanGlucose(["Glucose": 60])
+        #expect(shifted - plain > 50, "plain \(plain), shifted \(shifted)")
+        #expect(throws: (any Error).self) { try Loadgen.parse(["--shift", "Glucose"]) }
+        #expect(throws: (any Error).self) { try Loadgen.parse(["--shift", "Colour=3"]) }
     }
 
     @Test func batchRequestsCarryAFewValidRows() throws {

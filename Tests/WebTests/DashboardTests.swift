@@ -25,6 +25,7 @@ private let expectedPanels: [(title: String, type: String, exprs: [String])] = [
     ("Predictions per Outcome", "timeseries", ["sum by (outcome) (rate(predictions_total[1m])) * 60"]),
     ("Error Rate by endpoint and type", "timeseries", ["sum by (endpoint, error_type) (rate(api_errors_total[1m])) * 60"]),
     ("Active Requests", "gauge", ["api_active_requests"]),
+    ("Feature Drift (PSI)", "timeseries", ["model_feature_drift_psi"]),
 ]
 
 /// A router with the query API and the dashboard routes over `fixture`'s store.
@@ -91,6 +92,9 @@ private func loadSeedShapedHour(into store: TimeSeriesStore) async throws {
         add(["__name__": "predictions_total", "outcome": "diabetic"], t, predictions.diabetic)
         add(["__name__": "predictions_total", "outcome": "non_diabetic"], t, predictions.nonDiabetic)
         add(["__name__": "api_active_requests"], t, (3 * load * rng.next()).rounded())
+        // Glucose inputs drift away from the training data after the burst; BMI stays put.
+        add(["__name__": "model_feature_drift_psi", "feature": "Glucose"], t, step < 150 ? 0.02 + 0.02 * rng.next() : 0.3 + 0.05 * rng.next())
+        add(["__name__": "model_feature_drift_psi", "feature": "BMI"], t, 0.01 + 0.02 * rng.next())
         add(["__name__": "up"], t, 1)
         add(["__name__": "model_loaded"], t, 1)
         batch.append(labels: ["__name__": "up", "job": "vigil", "instance": "127.0.0.1:9090"], t: t, v: 1)
@@ -182,7 +186,7 @@ private struct SplitMix {
                         #expect(page.contains(HTML.escape(HTML.graphLink(expr))), "\(expr)")
                     }
                 }
-                #expect(page.components(separatedBy: "<section class=\"card panel ").count - 1 == 8)
+                #expect(page.components(separatedBy: "<section class=\"card panel ").count - 1 == expectedPanels.count)
                 #expect(!page.contains("</script><"), "the model must not end its script element early")
             }
             try await client.execute(uri: "/dashboard?range=6h&refresh=10s", method: .get) { response in
@@ -293,9 +297,9 @@ private struct SplitMix {
             #expect(dom.consoleErrors.isEmpty, "console errors on /dashboard: \(dom.consoleErrors)")
             let page = dom.stdout
             #expect(page.contains("data-loaded="), "the dashboard script never finished")
-            #expect(page.components(separatedBy: "data-state=\"ok\"").count - 1 == 8, "not every panel drew: \(page.components(separatedBy: "data-state=\"error\"").count - 1) failed")
+            #expect(page.components(separatedBy: "data-state=\"ok\"").count - 1 == expectedPanels.count, "not every panel drew: \(page.components(separatedBy: "data-state=\"error\"").count - 1) failed")
             let panels = page.components(separatedBy: "<section class=\"card panel ").dropFirst()
-            #expect(panels.count == 8)
+            #expect(panels.count == expectedPanels.count)
             for (panel, expected) in zip(panels, expectedPanels) {
                 switch expected.type {
                 case "timeseries":

@@ -5,6 +5,10 @@ public struct ModelError: Error, Sendable, CustomStringConvertible {
         case invalidData = "invalid_data"
         case invalidArtifact = "invalid_artifact"
         case trainingFailed = "training_failed"
+        /// The registry answered, but not with what was asked for (unknown model, bad request).
+        case registryFailed = "registry_failed"
+        /// The registry could not be reached or failed on its side.
+        case registryUnreachable = "registry_unreachable"
     }
 
     public var code: Code

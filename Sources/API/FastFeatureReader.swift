@@ -1,61 +1,67 @@
 /// Reads the common case of a request body without Foundation's JSONDecoder: a flat JSON object
-/// (or an array of them) holding exactly the eight fields as valid numbers.
+/// (or an array of them) holding exactly the model's fields as valid numbers.
 ///
 /// It accepts only a strict subset of JSON and returns nil for anything else — other types,
 /// escapes, unknown or missing fields, values out of range — so the general decoder, which gives
 /// detailed errors, decides every request this reader does not. Measured, JSONDecoder's generic
 /// decoding was the largest cost of `/predict` after the HTTP stack itself.
-struct FastPatientReader {
+struct FastFeatureReader {
     private let bytes: UnsafeRawBufferPointer
+    private let schema: FeatureSchema
     private var position = 0
 
-    private init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
-
-    static func patient(_ body: UnsafeRawBufferPointer) -> PatientFeatures? {
-        var reader = FastPatientReader(body)
-        guard let patient = reader.object() else { return nil }
-        reader.skipWhitespace()
-        return reader.position == body.count ? patient : nil
+    private init(_ bytes: UnsafeRawBufferPointer, _ schema: FeatureSchema) {
+        self.bytes = bytes
+        self.schema = schema
     }
 
-    static func patients(_ body: UnsafeRawBufferPointer, limit: Int) -> [PatientFeatures]? {
-        var reader = FastPatientReader(body)
+    static func row(_ body: UnsafeRawBufferPointer, schema: FeatureSchema) -> FeatureRow? {
+        var reader = FastFeatureReader(body, schema)
+        guard let row = reader.object() else { return nil }
+        reader.skipWhitespace()
+        return reader.position == body.count ? row : nil
+    }
+
+    static func rows(_ body: UnsafeRawBufferPointer, limit: Int, schema: FeatureSchema) -> [FeatureRow]? {
+        var reader = FastFeatureReader(body, schema)
         reader.skipWhitespace()
         guard reader.consume(UInt8(ascii: "[")) else { return nil }
-        var patients: [PatientFeatures] = []
+        var rows: [FeatureRow] = []
         repeat {
-            guard patients.count < limit, let patient = reader.object() else { return nil }
-            patients.append(patient)
+            guard rows.count < limit, let row = reader.object() else { return nil }
+            rows.append(row)
             reader.skipWhitespace()
         } while reader.consume(UInt8(ascii: ","))
         guard reader.consume(UInt8(ascii: "]")) else { return nil }
         reader.skipWhitespace()
-        return reader.position == body.count ? patients : nil
+        return reader.position == body.count ? rows : nil
     }
 
-    private mutating func object() -> PatientFeatures? {
+    private mutating func object() -> FeatureRow? {
         skipWhitespace()
         guard consume(UInt8(ascii: "{")) else { return nil }
-        var values = [Double](repeating: .nan, count: PatientField.all.count)
+        var values = [Double](repeating: .nan, count: schema.count)
         var seen = 0
         repeat {
             skipWhitespace()
-            guard let field = key() else { return nil }
+            guard let field = key(expected: seen) else { return nil }
             skipWhitespace()
             guard consume(UInt8(ascii: ":")) else { return nil }
             skipWhitespace()
             // A repeated key goes to the general decoder, which has its own rule for it.
-            guard let value = number(), PatientField.all[field].accepts(value), values[field].isNaN else { return nil }
+            guard let value = number(), schema.features[field].accepts(value), values[field].isNaN else { return nil }
             seen += 1
             values[field] = value
             skipWhitespace()
         } while consume(UInt8(ascii: ","))
         guard consume(UInt8(ascii: "}")), seen == values.count else { return nil }
-        return PatientFeatures(values: values)
+        return FeatureRow(values: values)
     }
 
     /// A quoted key without escapes that names one of the fields; its index.
-    private mutating func key() -> Int? {
+    ///
+    /// Bodies usually list fields in schema order, so the field at `expected` is tried first.
+    private mutating func key(expected: Int) -> Int? {
         guard consume(UInt8(ascii: "\"")) else { return nil }
         let start = position
         while position < bytes.count, bytes[position] != UInt8(ascii: "\"") {
@@ -65,7 +71,8 @@ struct FastPatientReader {
         guard position < bytes.count else { return nil }
         let name = UnsafeRawBufferPointer(rebasing: bytes[start..<position])
         position += 1
-        for (index, fieldName) in PatientField.utf8Names.enumerated() where fieldName.elementsEqual(name) {
+        if expected < schema.utf8Names.count, schema.utf8Names[expected].elementsEqual(name) { return expected }
+        for (index, fieldName) in schema.utf8Names.enumerated() where fieldName.elementsEqual(name) {
             return index
         }
         return nil
