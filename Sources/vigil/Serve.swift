@@ -11,6 +11,7 @@ import ServiceLifecycle
 import TSDB
 import UnixSignals
 import Web
+import WebSecurity
 
 /// `vigil serve`: the prediction API and its monitoring in one process, until SIGINT or SIGTERM.
 struct Serve: AsyncParsableCommand {
@@ -65,7 +66,28 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("web.dashboards.path"), help: "Directory of Grafana dashboard JSON files; default: dashboards/ beside the configuration file's directory. Env VIGIL_WEB_DASHBOARDS_PATH.")
     var dashboardsPath: String = Env.value("web.dashboards.path", default: "")
 
+    @Option(name: .customLong("web.config.file"), help: "Web configuration (TLS, basic auth, headers) for the monitoring listener, in Prometheus's format. Env VIGIL_WEB_CONFIG_FILE.")
+    var webConfigFile: String = Env.value("web.config.file", default: "")
+
+    @Option(name: .customLong("api.web-config.file"), help: "Web configuration for the prediction API; default: --web.config.file. Env VIGIL_API_WEB_CONFIG_FILE.")
+    var apiWebConfigFile: String = Env.value("api.web-config.file", default: "")
+
+    @Flag(name: .customLong("web.enable-lifecycle"), help: "Serve POST /-/reload and /-/quit on both listeners (otherwise 403). Env VIGIL_WEB_ENABLE_LIFECYCLE=true.")
+    var enableLifecycle: Bool = Env.value("web.enable-lifecycle", default: "false") == "true"
+
+    @Flag(name: .customLong("web.enable-admin-api"), help: "Serve /api/v1/admin/* (snapshots, deleting series). Env VIGIL_WEB_ENABLE_ADMIN_API=true.")
+    var enableAdminAPI: Bool = Env.value("web.enable-admin-api", default: "false") == "true"
+
+    @Option(name: .customLong("query.max-concurrency"), help: "Most queries run at once; more wait. Env VIGIL_QUERY_MAX_CONCURRENCY.")
+    var queryMaxConcurrency: Int = Int(Env.value("query.max-concurrency", default: "20")) ?? 20
+
     @OptionGroup var logging: LoggingOptions
+
+    /// The prediction API's web configuration: its own flag, else the monitoring listener's.
+    var resolvedAPIWebConfigFile: String? {
+        if !apiWebConfigFile.isEmpty { return apiWebConfigFile }
+        return webConfigFile.isEmpty ? nil : webConfigFile
+    }
 
     /// The dashboards directory: the flag, or `dashboards/` next to the directory holding `--config.file`,
     /// so the default never depends on the working directory.
@@ -83,6 +105,7 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("--web.listen-address must be HOST:PORT, got \(webListenAddress)")
         }
         guard bodySizeLimit > 0 else { throw ValidationError("--api.body-size-limit must be positive") }
+        guard queryMaxConcurrency > 0 else { throw ValidationError("--query.max-concurrency must be positive, got \(queryMaxConcurrency)") }
         do { _ = try PrometheusDuration(parsing: retentionTime) } catch {
             throw ValidationError("--storage.retention.time: \(error)")
         }
@@ -125,6 +148,9 @@ struct Serve: AsyncParsableCommand {
             "storage.path": storagePath, "storage.retention.time": retentionTime, "storage.retention.size": retentionSize,
             "model.path": modelPath, "api.body-size-limit": String(bodySizeLimit), "api.container-name": containerName,
             "log.level": logging.level, "log.format": logging.format, "web.dashboards.path": resolvedDashboardsPath,
+            "web.config.file": webConfigFile, "api.web-config.file": resolvedAPIWebConfigFile ?? "",
+            "web.enable-lifecycle": String(enableLifecycle), "web.enable-admin-api": String(enableAdminAPI),
+            "query.max-concurrency": String(queryMaxConcurrency),
         ]
     }
 
@@ -155,6 +181,19 @@ struct Serve: AsyncParsableCommand {
         }
         defer { lock.release() }
 
+        // Both web configurations are read before anything listens: a broken one is a start-up error naming file:line.
+        let webGuard: WebGuard
+        let apiGuard: WebGuard
+        do {
+            webGuard = try WebGuard(path: webConfigFile.isEmpty ? nil : webConfigFile, enableLifecycle: enableLifecycle)
+            apiGuard = resolvedAPIWebConfigFile == webGuard.path
+                ? try WebGuard(path: webGuard.path, enableLifecycle: enableLifecycle)
+                : try WebGuard(path: resolvedAPIWebConfigFile, enableLifecycle: enableLifecycle)
+        } catch {
+            logger.critical("cannot load web configuration: \(error.description)")
+            throw ExitCode(1)
+        }
+
         let prediction = PredictionService(
             configuration: APIConfiguration(host: apiAddress.host, port: apiAddress.port, modelPath: URL(fileURLWithPath: modelPath),
                                             bodySizeLimit: bodySizeLimit, containerName: containerName),
@@ -165,15 +204,26 @@ struct Serve: AsyncParsableCommand {
         logger.info("starting", metadata: [
             "version": .string(VigilVersion.current), "api.listen_address": .string(apiAddress.description),
             "web.listen_address": .string(webAddress.description), "config.file": .string(configFile),
+            "tls": .string(webGuard.tls == nil ? "off" : "on"), "api.tls": .string(apiGuard.tls == nil ? "off" : "on"),
         ])
+        let shutdown = ShutdownTrigger()
+        let listeners = Listeners(web: webGuard, api: apiGuard, queryGate: QueryGate(limit: queryMaxConcurrency),
+                                  quit: { shutdown.trigger() })
         // The prediction API never waits on storage: monitoring starts beside it, opening the store
         // (and retrying while it cannot be opened) on its own.
         let supervisor = MonitoringSupervisor(serve: self, configuration: configuration, configURL: configURL,
-                                              prediction: prediction, webAddress: webAddress, logger: logger)
+                                              prediction: prediction, webAddress: webAddress, listeners: listeners, logger: logger)
+        let apiApplication: any Service
+        do {
+            apiApplication = try listeners.apiApplication(prediction, address: apiAddress)
+        } catch {
+            logger.critical("cannot set up TLS for the prediction API: \(error)")
+            throw ExitCode(1)
+        }
         let group = ServiceGroup(
             configuration: .init(
                 services: [
-                    .init(service: prediction.makeApplication { _ in markDescriptorsCloseOnExec() }),
+                    .init(service: apiApplication),
                     .init(service: supervisor),
                     .init(service: SignalReloadService(supervisor: supervisor, logger: logger)),
                 ],
@@ -181,6 +231,7 @@ struct Serve: AsyncParsableCommand {
                 logger: logger
             )
         )
+        shutdown.install(group)
         try await group.run()
         logger.info("stopped")
     }
@@ -231,7 +282,7 @@ actor Reloader {
             try await ruleManager.load(ruleFiles, options: try ruleOptions(configuration))
             await scrapeManager.apply(configuration)
             await notifier.apply(configuration, logger: logger)
-            await state.recordReload(success: true, yaml: try? String(contentsOf: configURL, encoding: .utf8))
+            await state.recordReload(success: true, yaml: (try? String(contentsOf: configURL, encoding: .utf8)).map(SecretRedaction.redact))
             await state.setAlertmanagerURLs(Notifier.alertsEndpoints(from: configuration.alerting))
             logger.info("configuration reloaded", metadata: ["config.file": .string(configURL.path)])
         } catch {
