@@ -172,6 +172,14 @@ let package = Package(
         .executableTarget(name: "VigilFuzz", dependencies: ["FuzzTargets"], swiftSettings: swiftSettings),
         .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets"], swiftSettings: swiftSettings),
         // Runs the built `vigil` binary as a user would: train, serve, signals.
-        .testTarget(name: "VigilCLITests", dependencies: ["vigil", "TSDB"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "VigilCLITests",
+            dependencies: [
+                "vigil", "TSDB", "CSQLite",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            swiftSettings: swiftSettings
+        ),
     ]
 )
