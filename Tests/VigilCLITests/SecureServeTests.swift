@@ -191,3 +191,73 @@ final class ScratchFiles {
 
     deinit { try? FileManager.default.removeItem(at: url) }
 }
+
+/// The admin API and the lifecycle endpoints when their flags are on.
+@Suite(.serialized) struct AdminAPIServeTests {
+    /// A snapshot taken while scraping is a consistent SQLite file that a second `vigil serve` serves; deleted series
+    /// leave queries and the series and label APIs; `/-/quit` stops the server.
+    @Test func snapshotsDeletionsAndQuit() async throws {
+        let server = try ServerProcess(arguments: ["--web.enable-admin-api", "--web.enable-lifecycle"])
+        try await server.waitUntilListening()
+        try await eventually("both self-scrapes to be stored") {
+            let answer = try await server.get("/api/v1/query?query=count(up)", web: true)
+            return answer.body.contains(#""2"]"#)
+        }
+        let snapshot = try await server.request("/api/v1/admin/tsdb/snapshot", method: "POST", body: nil, web: true)
+        #expect(snapshot.status == 200)
+        let name = try #require(try JSONSerialization.jsonObject(with: Data(snapshot.body.utf8)) as? [String: Any])
+            .flatMap { ($0["data"] as? [String: Any])?["name"] as? String }
+        #expect(name?.range(of: #"^\d{8}T\d{6}Z-[0-9a-f]{16}$"#, options: .regularExpression) != nil, "\(snapshot.body)")
+        let copy = server.directory.appendingPathComponent("snapshots/\(name ?? "")/vigil.db").path
+        #expect(FileManager.default.fileExists(atPath: copy))
+        #expect(try integrityCheck(copy) == "ok")
+
+        // Restoring is serving the copy: the second server has the first one's series.
+        let restored = try ServerProcess(arguments: [], storagePathOverride: copy)
+        try await restored.waitUntilListening()
+        let before = try await restored.get("/api/v1/series?match%5B%5D=up&end=\(unixNow())", web: true)
+        // The first server's targets (its ports), which the second one never scraped.
+        #expect(before.body.contains(#""instance":"127.0.0.1:\#(server.port)","job":"ml-api""#), "\(before.body)")
+        #expect(before.body.contains(#""instance":"127.0.0.1:\#(server.webPort)","job":"vigil""#), "\(before.body)")
+        restored.signal(SIGTERM)
+        #expect(try await restored.waitForExit() == 0)
+
+        // Deleting the vigil job's series up to now: nothing of it is left at or before that time.
+        let deletedAt = unixNow()
+        let deleted = try await server.request("/api/v1/admin/tsdb/delete_series?match%5B%5D=%7Bjob%3D%22vigil%22%7D&end=\(deletedAt)",
+                                               method: "POST", body: nil, web: true)
+        #expect(deleted.status == 204)
+        let series = try await server.get("/api/v1/series?match%5B%5D=%7Bjob%3D%22vigil%22%7D&end=\(deletedAt)", web: true)
+        #expect(series.body == #"{"status":"success","data":[]}"#, "\(series.body)")
+        let values = try await server.get("/api/v1/label/job/values?match%5B%5D=up&end=\(deletedAt)", web: true)
+        #expect(values.body.contains("ml-api") && !values.body.contains(#""vigil""#), "\(values.body)")
+        let range = try await server.get("/api/v1/query_range?query=up%7Bjob%3D%22vigil%22%7D&start=\(Int(Date().timeIntervalSince1970) - 600)&end=\(deletedAt)&step=1", web: true)
+        #expect(range.body == #"{"status":"success","data":{"resultType":"matrix","result":[]}}"#, "\(range.body)")
+        let noMatch = try await server.request("/api/v1/admin/tsdb/delete_series", method: "POST", body: nil, web: true)
+        #expect(noMatch.status == 400 && noMatch.body.contains("no match[] parameter provided"))
+        let clean = try await server.request("/api/v1/admin/tsdb/clean_tombstones", method: "POST", body: nil, web: true)
+        #expect(clean.status == 204)
+
+        let reload = try await server.request("/-/reload", method: "POST", body: nil, web: true)
+        #expect(reload.status == 200)
+        let quit = try await server.request("/-/quit", method: "POST", body: nil, web: true)
+        #expect(quit.status == 200 && quit.body == "Requesting termination... Goodbye!\n")
+        #expect(try await server.waitForExit() == 0)
+    }
+}
+
+/// The time now in Unix seconds with milliseconds, as the API's time parameters take it.
+func unixNow() -> String { String(format: "%.3f", Date().timeIntervalSince1970) }
+
+/// `PRAGMA integrity_check` on a database file, read-only.
+func integrityCheck(_ path: String) throws -> String {
+    var handle: OpaquePointer?
+    defer { sqlite3_close_v2(handle) }
+    guard sqlite3_open_v2(path, &handle, SQLITE_OPEN_READONLY, nil) == SQLITE_OK else { throw CLITestError("cannot open \(path)") }
+    var statement: OpaquePointer?
+    defer { sqlite3_finalize(statement) }
+    guard sqlite3_prepare_v2(handle, "PRAGMA integrity_check", -1, &statement, nil) == SQLITE_OK,
+          sqlite3_step(statement) == SQLITE_ROW, let text = sqlite3_column_text(statement, 0)
+    else { throw CLITestError("integrity_check failed to run on \(path)") }
+    return String(cString: text)
+}
