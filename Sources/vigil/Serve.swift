@@ -19,8 +19,9 @@ struct Serve: AsyncParsableCommand {
         abstract: "Serve the prediction API and monitor it: scrape, store, and expose metrics.",
         discussion: """
             Every flag can also be set by an environment variable: --model.path by VIGIL_MODEL_PATH, and so on.
-            SIGHUP, or POST /-/reload on either listener, reloads the model and the configuration; a file that \
-            fails to load is reported and the running one is kept.
+            SIGHUP, or POST /-/reload on either listener with --web.enable-lifecycle, reloads the model, the \
+            configuration and the web configuration files; a file that fails to load is reported and the running \
+            one is kept.
             """
     )
 
@@ -186,9 +187,8 @@ struct Serve: AsyncParsableCommand {
         let apiGuard: WebGuard
         do {
             webGuard = try WebGuard(path: webConfigFile.isEmpty ? nil : webConfigFile, enableLifecycle: enableLifecycle)
-            apiGuard = resolvedAPIWebConfigFile == webGuard.path
-                ? try WebGuard(path: webGuard.path, enableLifecycle: enableLifecycle)
-                : try WebGuard(path: resolvedAPIWebConfigFile, enableLifecycle: enableLifecycle)
+            // A guard of its own even for the same file: each listener keeps its own TLS and credential cache.
+            apiGuard = try WebGuard(path: resolvedAPIWebConfigFile, enableLifecycle: enableLifecycle)
         } catch {
             logger.critical("cannot load web configuration: \(error.description)")
             throw ExitCode(1)
