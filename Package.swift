@@ -156,7 +156,7 @@ let package = Package(
         .testTarget(
             name: "WebTests",
             dependencies: [
-                "Web", "Scraper", "TSDB", "PromQL",
+                "Web", "WebSecurity", "Scraper", "TSDB", "PromQL",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
