@@ -22,9 +22,11 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
-        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.0.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.0.0"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
     ],
     targets: [
         // Prediction service: model, routes, its own metrics, the MLflow client. Depends on no monitoring module.
@@ -112,13 +114,33 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The listeners' shared guard: exporter-toolkit web configuration (TLS, basic auth, headers), security
+        // headers, lifecycle and admin gating, the query gate. The executable mounts it in front of both listeners.
+        .target(
+            name: "WebSecurity",
+            dependencies: [
+                "Config", "Yams",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "HummingbirdHTTP2", package: "hummingbird"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "vigil",
             dependencies: [
-                "API", "Config", "Model", "Web", "Remote", "Rules", "PromQL", "Scraper", "TSDB",
+                "API", "Config", "Model", "Web", "WebSecurity", "Remote", "Rules", "PromQL", "Scraper", "TSDB",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -134,6 +156,17 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "WebSecurityTests",
+            dependencies: [
+                "Config", "WebSecurity",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "ModelTests", dependencies: ["Model"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
@@ -155,7 +188,7 @@ let package = Package(
         .testTarget(
             name: "WebTests",
             dependencies: [
-                "Config", "Web", "Scraper", "TSDB", "PromQL",
+                "Config", "Web", "WebSecurity", "Scraper", "TSDB", "PromQL",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
@@ -182,6 +215,15 @@ let package = Package(
         .executableTarget(name: "VigilFuzz", dependencies: ["FuzzTargets"], swiftSettings: swiftSettings),
         .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets"], swiftSettings: swiftSettings),
         // Runs the built `vigil` binary as a user would: train, serve, signals.
-        .testTarget(name: "VigilCLITests", dependencies: ["vigil", "Model", "Remote", "TSDB"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "VigilCLITests",
+            dependencies: [
+                "vigil", "Model", "Remote", "TSDB", "CSQLite",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
     ]
 )

@@ -80,7 +80,12 @@ enum DocsPage {
         <button type="submit">POST /predict</button>
         </form>
         <pre id="try-result" aria-live="polite"></pre>
-        <script>
+        <script src="/docs/try.js"></script>
+        """
+    }
+
+    /// The "Try it" form's script, served as `/docs/try.js` so the page needs no inline script under its CSP.
+    static let tryScript = """
         document.getElementById('try').addEventListener('submit', async (event) => {
           event.preventDefault();
           const out = document.getElementById('try-result');
@@ -90,9 +95,7 @@ enum DocsPage {
             out.textContent = response.status + ' ' + response.statusText + '\\n' + JSON.stringify(await response.json(), null, 2);
           } catch (error) { out.textContent = String(error); }
         });
-        </script>
         """
-    }
 
     static func schemaSummary(_ schema: [String: Any]) -> String {
         if let reference = schema["$ref"] as? String {

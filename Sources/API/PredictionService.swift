@@ -20,28 +20,48 @@ public struct PredictionService: Sendable {
                                 driftWindow: configuration.driftWindow, metrics: self.metrics, logger: logger)
     }
 
-    /// Builds the router; every route is instrumented by `RequestMetricsMiddleware`.
-    public func makeRouter() -> Router<BasicRequestContext> {
-        let router = Router()
+    /// Mounts the API on `router`: `RequestMetricsMiddleware` (which also answers unknown paths in JSON) and the
+    /// routes. The executable adds its own middleware (authentication, headers, lifecycle gating) first.
+    public func addRoutes(to router: Router<BasicRequestContext>) {
         router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
-        router.get("/") { _, _ in
+        router.addRoutes(makeRoutes())
+    }
+
+    /// The API's routes, without the instrumentation `addRoutes(to:)` puts in front of them.
+    public func makeRoutes() -> RouteCollection<BasicRequestContext> {
+        let routes = RouteCollection(context: BasicRequestContext.self)
+        routes.get("/") { _, _ in
             json(.ok, #"{"name":"Vigil prediction API","docs":"/docs","openapi":"/openapi.json","health":"/health","metrics":"/metrics"}"#)
         }
-        router.post("/predict") { request, _ in try await predict(request) }
-        router.post("/predict/batch") { request, _ in try await predictBatch(request) }
-        router.get("/health") { _, _ in health() }
-        router.get("/metrics") { _, _ in
+        routes.post("/predict") { request, _ in try await predict(request) }
+        routes.post("/predict/batch") { request, _ in try await predictBatch(request) }
+        routes.get("/health") { _, _ in health() }
+        routes.get("/metrics") { _, _ in
             var headers = HTTPFields()
             headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: metrics.render())))
         }
-        router.get("/openapi.json") { _, _ in json(.ok, try loadedModel().model.openAPIJSON) }
-        router.get("/docs") { _, _ in
+        routes.get("/openapi.json") { _, _ in json(.ok, try loadedModel().model.openAPIJSON) }
+        routes.get("/docs") { _, _ in
             var headers = HTTPFields()
             headers[.contentType] = "text/html; charset=utf-8"
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: try loadedModel().model.docsHTML)))
         }
-        router.post("/-/reload") { _, _ in try await reload() }
+        routes.get("/docs/try.js") { _, _ in
+            var headers = HTTPFields()
+            headers[.contentType] = "text/javascript; charset=utf-8"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: DocsPage.tryScript)))
+        }
+        // POST as before, PUT as Prometheus's lifecycle endpoints also accept.
+        routes.post("/-/reload") { _, _ in try await reload() }
+        routes.put("/-/reload") { _, _ in try await reload() }
+        return routes
+    }
+
+    /// A router with the API's routes and nothing in front of them, for tests and embedding.
+    public func makeRouter() -> Router<BasicRequestContext> {
+        let router = Router()
+        addRoutes(to: router)
         return router
     }
 

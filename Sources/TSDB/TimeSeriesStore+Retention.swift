@@ -94,7 +94,12 @@ extension TimeSeriesStore {
 
     /// Removes series whose newest sample is older than `cutoff` from memory, the index and the database.
     private func forgetSeries(endedBefore cutoff: Timestamp) throws(StorageError) -> Int {
-        let gone = series.values.filter { $0.lastT < cutoff }
+        try forget(series.values.filter { $0.lastT < cutoff })
+    }
+
+    /// Removes these series from memory, the index and the database; returns how many there were.
+    @discardableResult
+    func forget(_ gone: [MemSeries]) throws(StorageError) -> Int {
         guard !gone.isEmpty else { return 0 }
         let refs = Set(gone.map(\.ref))
         if let db = database?.database {

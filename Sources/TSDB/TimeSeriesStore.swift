@@ -178,19 +178,25 @@ public actor TimeSeriesStore: Appender, Querier {
         var expectedCount = 0
         for ref in matchingRefs(matchers) {
             guard let memSeries = series[ref], memSeries.lastT >= mint, memSeries.firstT <= maxt else { continue }
-            var samples: [Sample] = []
-            samples.reserveCapacity(expectedCount)
-            // Everything at or after the head's first sample is in the head: recent ranges never touch SQLite.
-            let headCovers = memSeries.head.minTime.map { $0 <= mint } ?? false
-            if let database, memSeries.persistedMaxT >= mint, !headCovers {
-                try database.readBlocks(ref: ref, mint: mint, maxt: maxt, firstT: memSeries.firstT, lastT: memSeries.persistedMaxT, into: &samples)
-                try database.readChunks(ref: ref, mint: mint, maxt: maxt, into: &samples)
-            }
-            memSeries.memorySamples(mint: mint, maxt: maxt, into: &samples)
+            let samples = try readSamples(memSeries, mint: mint, maxt: maxt, capacity: expectedCount)
             expectedCount = samples.count
             if !samples.isEmpty { result.append(Series(labels: memSeries.labels, samples: samples)) }
         }
         return result.sorted { $0.labels < $1.labels }
+    }
+
+    /// One series' samples in [mint, maxt], from disk and memory, in time order.
+    func readSamples(_ memSeries: MemSeries, mint: Timestamp, maxt: Timestamp, capacity: Int = 0) throws(StorageError) -> [Sample] {
+        var samples: [Sample] = []
+        samples.reserveCapacity(capacity)
+        // Everything at or after the head's first sample is in the head: recent ranges never touch SQLite.
+        let headCovers = memSeries.head.minTime.map { $0 <= mint } ?? false
+        if let database, memSeries.persistedMaxT >= mint, !headCovers {
+            try database.readBlocks(ref: memSeries.ref, mint: mint, maxt: maxt, firstT: memSeries.firstT, lastT: memSeries.persistedMaxT, into: &samples)
+            try database.readChunks(ref: memSeries.ref, mint: mint, maxt: maxt, into: &samples)
+        }
+        memSeries.memorySamples(mint: mint, maxt: maxt, into: &samples)
+        return samples
     }
 
     /// Label names of the series the matchers select that have samples in [mint, maxt].

@@ -19,12 +19,16 @@ public struct MonitoringServer: Sendable {
     public let ruleManager: RuleManager?
     /// The directory of Grafana dashboard JSON files (`--web.dashboards.path`); `/dashboard` draws `ml-api-dashboard.json`.
     let dashboardsDirectory: String
+    /// Starts a graceful shutdown for `/-/quit`; the lifecycle gate in front decides whether it is reachable.
+    let quit: @Sendable () async -> Void
 
     public init(store: TimeSeriesStore, scrapeManager: ScrapeManager, metrics: VigilMetrics, state: ServerState, version: String,
-                ruleManager: RuleManager? = nil, dashboardsDirectory: String = "dashboards", logger: Logger,
-                reload: @escaping @Sendable () async -> String?) {
+                ruleManager: RuleManager? = nil, dashboardsDirectory: String = "dashboards", admin: AdminAPI = .disabled,
+                logger: Logger, quit: @escaping @Sendable () async -> Void = {}, reload: @escaping @Sendable () async -> String?) {
         self.dashboardsDirectory = dashboardsDirectory
-        self.api = PrometheusAPI(store: store, scrapeManager: scrapeManager, state: state, version: version, ruleManager: ruleManager)
+        self.quit = quit
+        self.api = PrometheusAPI(store: store, scrapeManager: scrapeManager, state: state, version: version, ruleManager: ruleManager,
+                                 admin: admin)
         self.ruleManager = ruleManager
         self.store = store
         self.scrapeManager = scrapeManager
@@ -33,8 +37,10 @@ public struct MonitoringServer: Sendable {
         self.reload = reload
     }
 
-    public func makeRouter() -> Router<BasicRequestContext> {
-        let router = Router()
+    /// The listener's routes; the executable mounts them behind its middleware (authentication, headers,
+    /// lifecycle gating), shared with the prediction API.
+    public func makeRoutes() -> RouteCollection<BasicRequestContext> {
+        let router = RouteCollection(context: BasicRequestContext.self)
         router.get("/metrics") { _, _ in
             var headers = HTTPFields()
             headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
@@ -48,12 +54,26 @@ public struct MonitoringServer: Sendable {
         }
         router.get("/-/healthy") { _, _ in plainText("Vigil is Healthy.\n") }
         router.get("/-/ready") { _, _ in plainText("Vigil is Ready.\n") }
-        router.post("/-/reload") { _, _ in
-            if let error = await reload() {
-                return plainText("failed to reload config: \(error)\n", status: .internalServerError)
+        for method in [HTTPRequest.Method.post, .put] {
+            router.on("/-/reload", method: method) { _, _ in
+                if let error = await reload() {
+                    return plainText("failed to reload config: \(error)\n", status: .internalServerError)
+                }
+                return plainText("")
             }
-            return plainText("")
+            router.on("/-/quit", method: method) { _, _ in
+                // Answer first, then stop, as Prometheus does.
+                Task { await quit() }
+                return plainText("Requesting termination... Goodbye!\n")
+            }
         }
+        return router
+    }
+
+    /// A router with the listener's routes and nothing in front of them, for tests and embedding.
+    public func makeRouter() -> Router<BasicRequestContext> {
+        let router = Router()
+        router.addRoutes(makeRoutes())
         return router
     }
 

@@ -9,6 +9,7 @@ import Scraper
 import ServiceLifecycle
 import TSDB
 import Web
+import WebSecurity
 
 /// Runs the monitoring side — storage, scraping, rules, notifications and the monitoring listener — beside
 /// the prediction API, which never waits for it.
@@ -22,13 +23,15 @@ actor MonitoringSupervisor: Service {
     let configURL: URL
     let prediction: PredictionService
     let webAddress: ListenAddress
+    let listeners: Listeners
     let logger: Logger
     private var reloader: Reloader?
     /// Failed attempts to open the store since the last success, for the log.
     private(set) var failedOpens = 0
 
     init(serve: Serve, configuration: PrometheusConfiguration, configURL: URL, prediction: PredictionService,
-         webAddress: ListenAddress, logger: Logger) {
+         webAddress: ListenAddress, listeners: Listeners, logger: Logger) {
+        self.listeners = listeners
         self.serve = serve
         self.configuration = configuration
         self.configURL = configURL
@@ -39,9 +42,14 @@ actor MonitoringSupervisor: Service {
 
     /// Nil when everything reloaded, otherwise what failed.
     func reload() async -> String? {
-        if let reloader { return await reloader.reload() }
-        if case .failure(let error) = await prediction.store.reload() { return error.message }
-        return nil
+        // The web configurations first: a broken one keeps its running settings and is reported with the rest.
+        var failures = listeners.reload()
+        if let reloader {
+            if let failure = await reloader.reload() { failures.append(failure) }
+        } else if case .failure(let error) = await prediction.store.reload() {
+            failures.append(error.message)
+        }
+        return failures.isEmpty ? nil : failures.joined(separator: "; ")
     }
 
     nonisolated func run() async throws {
@@ -115,13 +123,21 @@ actor MonitoringSupervisor: Service {
         let reloader = Reloader(configURL: configURL, model: prediction.store, scrapeManager: scrapeManager, ruleManager: ruleManager,
                                 notifier: notifier, remoteWrite: remoteWrite, state: serverState, logger: logger) { try serve.ruleOptions($0) }
         await install(reloader)
+        let storageURL = URL(fileURLWithPath: serve.storagePath)
+        let admin = AdminAPI(enabled: serve.enableAdminAPI,
+                             snapshotDirectory: storageURL.deletingLastPathComponent().appendingPathComponent("snapshots").path,
+                             databaseFileName: storageURL.lastPathComponent)
+        let listeners = self.listeners
         let monitoring = MonitoringServer(store: store, scrapeManager: scrapeManager, metrics: vigilMetrics, state: serverState,
                                           version: VigilVersion.current, ruleManager: ruleManager,
-                                          dashboardsDirectory: serve.resolvedDashboardsPath,
-                                          logger: Logger(label: "vigil.web")) { await reloader.reload() }
+                                          dashboardsDirectory: serve.resolvedDashboardsPath, admin: admin,
+                                          logger: Logger(label: "vigil.web"), quit: { listeners.quit() }) { [weak self] in
+            await self?.reload()
+        }
+        let monitoringApplication = try listeners.monitoringApplication(monitoring, address: webAddress)
         let group = ServiceGroup(configuration: .init(
             services: [
-                .init(service: monitoring.makeApplication(host: webAddress.host, port: webAddress.port) { _ in markDescriptorsCloseOnExec() }),
+                .init(service: monitoringApplication),
                 .init(service: scrapeManager),
                 .init(service: ruleManager),
                 .init(service: notifier),

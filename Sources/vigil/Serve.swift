@@ -13,6 +13,7 @@ import ServiceLifecycle
 import TSDB
 import UnixSignals
 import Web
+import WebSecurity
 
 /// `vigil serve`: the prediction API and its monitoring in one process, until SIGINT or SIGTERM.
 struct Serve: AsyncParsableCommand {
@@ -20,8 +21,9 @@ struct Serve: AsyncParsableCommand {
         abstract: "Serve the prediction API and monitor it: scrape, store, and expose metrics.",
         discussion: """
             Every flag can also be set by an environment variable: --model.path by VIGIL_MODEL_PATH, and so on.
-            SIGHUP, or POST /-/reload on either listener, reloads the model and the configuration; a file that \
-            fails to load is reported and the running one is kept.
+            SIGHUP, or POST /-/reload on either listener with --web.enable-lifecycle, reloads the model, the \
+            configuration and the web configuration files; a file that fails to load is reported and the running \
+            one is kept.
             """
     )
 
@@ -88,7 +90,28 @@ struct Serve: AsyncParsableCommand {
     @Flag(name: .customLong("web.enable-remote-write-receiver"), help: "Accept remote-write requests at /api/v1/write, as Prometheus's flag of that name. Env VIGIL_WEB_ENABLE_REMOTE_WRITE_RECEIVER=true.")
     var enableRemoteWriteReceiver: Bool = Env.value("web.enable-remote-write-receiver", default: "false") == "true"
 
+    @Option(name: .customLong("web.config.file"), help: "Web configuration (TLS, basic auth, headers) for the monitoring listener, in Prometheus's format. Env VIGIL_WEB_CONFIG_FILE.")
+    var webConfigFile: String = Env.value("web.config.file", default: "")
+
+    @Option(name: .customLong("api.web-config.file"), help: "Web configuration for the prediction API; default: --web.config.file. Env VIGIL_API_WEB_CONFIG_FILE.")
+    var apiWebConfigFile: String = Env.value("api.web-config.file", default: "")
+
+    @Flag(name: .customLong("web.enable-lifecycle"), help: "Serve POST /-/reload and /-/quit on both listeners (otherwise 403). Env VIGIL_WEB_ENABLE_LIFECYCLE=true.")
+    var enableLifecycle: Bool = Env.value("web.enable-lifecycle", default: "false") == "true"
+
+    @Flag(name: .customLong("web.enable-admin-api"), help: "Serve /api/v1/admin/* (snapshots, deleting series). Env VIGIL_WEB_ENABLE_ADMIN_API=true.")
+    var enableAdminAPI: Bool = Env.value("web.enable-admin-api", default: "false") == "true"
+
+    @Option(name: .customLong("query.max-concurrency"), help: "Most queries run at once; more wait. Env VIGIL_QUERY_MAX_CONCURRENCY.")
+    var queryMaxConcurrency: Int = Int(Env.value("query.max-concurrency", default: "20")) ?? 20
+
     @OptionGroup var logging: LoggingOptions
+
+    /// The prediction API's web configuration: its own flag, else the monitoring listener's.
+    var resolvedAPIWebConfigFile: String? {
+        if !apiWebConfigFile.isEmpty { return apiWebConfigFile }
+        return webConfigFile.isEmpty ? nil : webConfigFile
+    }
 
     /// The dashboards directory: the flag, or `dashboards/` next to the directory holding `--config.file`,
     /// so the default never depends on the working directory.
@@ -109,6 +132,7 @@ struct Serve: AsyncParsableCommand {
         _ = try modelSourceChoice()
         guard (0...1_000_000).contains(driftWindow) else { throw ValidationError("--model.drift-window must be between 0 and 1000000, got \(driftWindow)") }
         do { _ = try PrometheusDuration(parsing: modelPollInterval) } catch { throw ValidationError("--model.poll-interval: \(error)") }
+        guard queryMaxConcurrency > 0 else { throw ValidationError("--query.max-concurrency must be positive, got \(queryMaxConcurrency)") }
         do { _ = try PrometheusDuration(parsing: retentionTime) } catch {
             throw ValidationError("--storage.retention.time: \(error)")
         }
@@ -161,6 +185,9 @@ struct Serve: AsyncParsableCommand {
             "web.enable-remote-write-receiver": String(enableRemoteWriteReceiver),
             "model.uri": modelURI, "mlflow.tracking-uri": mlflowTrackingURI, "model.cache-dir": modelCacheDir,
             "model.poll-interval": modelPollInterval, "model.drift-window": String(driftWindow),
+            "web.config.file": webConfigFile, "api.web-config.file": resolvedAPIWebConfigFile ?? "",
+            "web.enable-lifecycle": String(enableLifecycle), "web.enable-admin-api": String(enableAdminAPI),
+            "query.max-concurrency": String(queryMaxConcurrency),
         ]
     }
 
@@ -191,6 +218,18 @@ struct Serve: AsyncParsableCommand {
         }
         defer { lock.release() }
 
+        // Both web configurations are read before anything listens: a broken one is a start-up error naming file:line.
+        let webGuard: WebGuard
+        let apiGuard: WebGuard
+        do {
+            webGuard = try WebGuard(path: webConfigFile.isEmpty ? nil : webConfigFile, enableLifecycle: enableLifecycle)
+            // A guard of its own even for the same file: each listener keeps its own TLS and credential cache.
+            apiGuard = try WebGuard(path: resolvedAPIWebConfigFile, enableLifecycle: enableLifecycle)
+        } catch {
+            logger.critical("cannot load web configuration: \(error.description)")
+            throw ExitCode(1)
+        }
+
         let (resolvedModelPath, registrySource) = try modelSourceChoice()
         let prediction = PredictionService(
             configuration: APIConfiguration(host: apiAddress.host, port: apiAddress.port, modelPath: URL(fileURLWithPath: resolvedModelPath),
@@ -204,15 +243,26 @@ struct Serve: AsyncParsableCommand {
         logger.info("starting", metadata: [
             "version": .string(VigilVersion.current), "api.listen_address": .string(apiAddress.description),
             "web.listen_address": .string(webAddress.description), "config.file": .string(configFile),
+            "tls": .string(webGuard.tls == nil ? "off" : "on"), "api.tls": .string(apiGuard.tls == nil ? "off" : "on"),
         ])
+        let shutdown = ShutdownTrigger()
+        let listeners = Listeners(web: webGuard, api: apiGuard, queryGate: QueryGate(limit: queryMaxConcurrency),
+                                  quit: { shutdown.trigger() })
         // The prediction API never waits on storage: monitoring starts beside it, opening the store
         // (and retrying while it cannot be opened) on its own.
         let supervisor = MonitoringSupervisor(serve: self, configuration: configuration, configURL: configURL,
-                                              prediction: prediction, webAddress: webAddress, logger: logger)
+                                              prediction: prediction, webAddress: webAddress, listeners: listeners, logger: logger)
+        let apiApplication: any Service
+        do {
+            apiApplication = try listeners.apiApplication(prediction, address: apiAddress)
+        } catch {
+            logger.critical("cannot set up TLS for the prediction API: \(error)")
+            throw ExitCode(1)
+        }
         let group = ServiceGroup(
             configuration: .init(
                 services: [
-                    .init(service: prediction.makeApplication { _ in markDescriptorsCloseOnExec() }),
+                    .init(service: apiApplication),
                     .init(service: supervisor),
                     .init(service: SignalReloadService(supervisor: supervisor, logger: logger)),
                     .init(service: ModelPollService(store: prediction.store, intervalMillis: pollMillis)),
@@ -221,6 +271,7 @@ struct Serve: AsyncParsableCommand {
                 logger: logger
             )
         )
+        shutdown.install(group)
         try await group.run()
         logger.info("stopped")
     }

@@ -6,7 +6,7 @@ struct Vigil: AsyncParsableCommand {
         commandName: "vigil",
         abstract: "An ML prediction API that monitors itself like Prometheus does, in one binary.",
         version: VigilVersion.current,
-        subcommands: [Serve.self, Query.self, Check.self, TestCommand.self, Backtest.self, Loadgen.self, Train.self, Predict.self, TSDBCommand.self]
+        subcommands: [Serve.self, Query.self, Check.self, TestCommand.self, Backtest.self, Loadgen.self, Train.self, Predict.self, TSDBCommand.self, HashPassword.self]
     )
 }
 

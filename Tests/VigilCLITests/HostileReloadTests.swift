@@ -74,7 +74,7 @@ import Glibc
         #expect(try await server.waitForExit() == 0)
     }
 
-    static let reloadArguments: [String] = []
+    static let reloadArguments = ["--web.enable-lifecycle"]
 }
 
 /// A small deterministic generator (SplitMix64), so a failing mutation can be replayed.

@@ -7,7 +7,7 @@ import Glibc
 
 @Suite(.serialized) struct ServeMonitoringTests {
     @Test func serveScrapesItselfStoresSamplesAndKeepsThemAcrossRestart() async throws {
-        let server = try ServerProcess(arguments: [])
+        let server = try ServerProcess(arguments: ["--web.enable-lifecycle"])
         try await server.waitUntilListening()
         #expect(try await server.get("/-/ready", web: true).status == 200)
         #expect(try await server.get("/-/healthy", web: true).body == "Vigil is Healthy.\n")

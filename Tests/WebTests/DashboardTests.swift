@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import PromQL
 import Testing
+import WebSecurity
 import TSDB
 @testable import Web
 
@@ -28,9 +29,11 @@ private let expectedPanels: [(title: String, type: String, exprs: [String])] = [
     ("Feature Drift (PSI)", "timeseries", ["model_feature_drift_psi"]),
 ]
 
-/// A router with the query API and the dashboard routes over `fixture`'s store.
+/// A router with the query API and the dashboard routes over `fixture`'s store, behind the guard `vigil serve` puts
+/// in front (so the browser tests run under its Content-Security-Policy).
 private func dashboardRouter(_ fixture: MonitoringFixture, path: String = dashboardPath) -> Router<BasicRequestContext> {
     let router = Router()
+    router.add(middleware: WebGuard(configuration: .open, enableLifecycle: false).middleware())
     fixture.server.api.addRoutes(to: router)
     DashboardRoutes(dashboardPath: path, querier: fixture.store).addRoutes(to: router)
     return router

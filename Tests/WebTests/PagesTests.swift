@@ -7,6 +7,7 @@ import PromQL
 import Config
 import Scraper
 import Testing
+import WebSecurity
 import TSDB
 @testable import Rules
 @testable import Web
@@ -139,6 +140,8 @@ import TSDB
 
         let scrapes = ScrapeManager(configuration: try PrometheusConfiguration(yaml: "", file: "test.yml"), store: store, logger: quietLogger)
         let router = Router()
+        // The guard `vigil serve` puts in front, so the pages are drawn under its Content-Security-Policy.
+        router.add(middleware: WebGuard(configuration: .open, enableLifecycle: false).middleware())
         PagesRoutes(ruleManager: rules, scrapeManager: scrapes).addRoutes(to: router)
         router.get("/metrics") { _, _ in "vigil_up 1\n" }
         let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: quietLogger)

@@ -10,7 +10,7 @@ extension PrometheusAPI {
     /// Whether `--web.enable-remote-write-receiver` was given; off, `/api/v1/write` is 404 as in Prometheus.
     var remoteWriteReceiverEnabled: Bool { state.flags["web.enable-remote-write-receiver"] == "true" }
 
-    func addRemoteRoutes(to router: Router<BasicRequestContext>) {
+    func addRemoteRoutes<Methods: RouterMethods>(to router: Methods) where Methods.Context == BasicRequestContext {
         if remoteWriteReceiverEnabled {
             router.post("api/v1/write") { request, _ in await receiveWrite(request) }
         }

@@ -17,10 +17,12 @@ public struct PrometheusAPI: Sendable {
     let version: String
     let queryOptions: QueryOptions
     let ruleManager: RuleManager?
+    let adminAPI: AdminAPI
 
     public init(store: TimeSeriesStore, scrapeManager: ScrapeManager, state: ServerState, version: String,
-                queryOptions: QueryOptions = QueryOptions(), ruleManager: RuleManager? = nil) {
+                queryOptions: QueryOptions = QueryOptions(), ruleManager: RuleManager? = nil, admin: AdminAPI = .disabled) {
         self.ruleManager = ruleManager
+        self.adminAPI = admin
         self.store = store
         self.scrapeManager = scrapeManager
         self.state = state
@@ -29,12 +31,13 @@ public struct PrometheusAPI: Sendable {
     }
 
     /// Adds the API routes to `router`, GET and POST where Prometheus accepts both.
-    public func addRoutes(to router: Router<BasicRequestContext>) {
+    public func addRoutes<Methods: RouterMethods>(to router: Methods) where Methods.Context == BasicRequestContext {
         let api = router.group("api/v1")
         addQueryRoutes(to: api)
         addRuleRoutes(to: api)
         addClientRoutes(to: api)
         addRemoteRoutes(to: router)
+        addAdminRoutes(to: api)
         for method in [HTTPRequest.Method.get, .post] {
             api.on("series", method: method) { request, _ in await respond { try await series(request) } }
             api.on("labels", method: method) { request, _ in await respond { try await labels(request) } }

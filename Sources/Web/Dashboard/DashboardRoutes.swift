@@ -17,7 +17,7 @@ public struct DashboardRoutes: Sendable {
     }
 
     /// Adds the routes to `router`.
-    public func addRoutes(to router: Router<BasicRequestContext>) {
+    public func addRoutes<Methods: RouterMethods>(to router: Methods) where Methods.Context == BasicRequestContext {
         router.get("/dashboard") { request, _ in
             let query = FormQuery(request.uri.query)
             switch Result(catching: { () throws(DashboardError) in try GrafanaDashboard.load(path: dashboardPath) }) {

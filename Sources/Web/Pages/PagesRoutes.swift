@@ -16,7 +16,7 @@ public struct PagesRoutes: Sendable {
     }
 
     /// Adds the page routes to `router`.
-    public func addRoutes(to router: Router<BasicRequestContext>) {
+    public func addRoutes<Methods: RouterMethods>(to router: Methods) where Methods.Context == BasicRequestContext {
         router.get("/alerts") { request, _ in
             let query = request.uri.queryParameters
             let filter = AlertsPage.stateFilter(query.get("state"))
