@@ -24,11 +24,14 @@ public actor RemoteWriteQueue {
     let logger: Logger
     let metadata: @Sendable () async -> [String: MetricMetadata]
     private var labelCache: [SeriesRef: Labels?] = [:]
+    /// Set by `requestStop()`: the queue finishes the round in flight, saves its position, and returns.
+    private var stopping = false
     private var shardCount: Int
     /// Samples per record in the last round, to estimate the backlog from the number of records behind.
     private var samplesPerRecord = 1.0
-    /// Samples resent after a restart: those of the rounds read but not acknowledged before it (for tests and logs).
+    /// The head-log sequence number of the last record whose samples were all acknowledged (or refused for good).
     public private(set) var position: Int64 = 0
+    /// Samples this queue has had acknowledged since it started, for tests and status.
     public private(set) var samplesSent = 0
 
     static let userAgent = "Vigil/remote-write"
@@ -68,17 +71,21 @@ public actor RemoteWriteQueue {
             if config.metadataConfig.send {
                 group.addTask { await self.sendMetadataPeriodically() }
             }
-            group.addTask { await self.sendSamples() }
-            await group.waitForAll()
+            await sendSamples()
+            group.cancelAll()
         }
     }
+
+    /// Asks the queue to stop after the round in flight, so a restart does not resend a half-acknowledged round
+    /// (whose batches, cut differently, a receiver could refuse as out of order).
+    public func requestStop() { stopping = true }
 
     // MARK: - Samples
 
     private func sendSamples() async {
         let poll = Duration.milliseconds(min(config.queueConfig.batchSendDeadline.milliseconds, 200))
         var waitingSince: ContinuousClock.Instant?
-        while !Task.isCancelled {
+        while !Task.isCancelled && !stopping {
             do {
                 let behind = try reader.lastSequence() - position
                 guard behind > 0 else {
