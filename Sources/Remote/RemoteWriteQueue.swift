@@ -26,6 +26,9 @@ public actor RemoteWriteQueue {
     private var labelCache: [SeriesRef: Labels?] = [:]
     /// Set by `requestStop()`: the queue finishes the round in flight, saves its position, and returns.
     private var stopping = false
+    /// The round a crash interrupted, redone with the same records and shards so each batch is either one the
+    /// receiver already stored whole or one it never saw (a batch mixing both could be refused as out of order).
+    private var interruptedRound: HeadLogReader.Round?
     private var shardCount: Int
     /// Samples per record in the last round, to estimate the backlog from the number of records behind.
     private var samplesPerRecord = 1.0
@@ -58,6 +61,7 @@ public actor RemoteWriteQueue {
         metrics.shardsMax.set(to: Double(config.queueConfig.maxShards))
         if let saved = try reader.position(of: name) {
             position = saved
+            interruptedRound = try reader.round(of: name)
         } else {
             position = try reader.lastSequence()
             try reader.setPosition(position, of: name)
@@ -123,21 +127,26 @@ public actor RemoteWriteQueue {
         var records: [HeadLogReader.Record] = []
         var count = 0
         var after = position
-        while count < limit {
+        let redo = interruptedRound
+        interruptedRound = nil
+        while redo != nil || count < limit {
             let batch = try reader.records(after: after, limit: 64)
             guard let last = batch.last else { break }
+            let before = records.count
             for record in batch {
+                if let redo, record.sequence > redo.end { break }
                 records.append(record)
                 count += record.samples.count
-                if count >= limit { break }
+                if redo == nil && count >= limit { break }
             }
             after = records.last?.sequence ?? last.sequence
-            if batch.count < 64 { break }
+            if records.count == before || batch.count < 64 || (redo.map { after >= $0.end } ?? false) { break }
         }
         guard let lastSequence = records.last?.sequence else { return }
         samplesPerRecord = max(1, Double(count) / Double(records.count))
 
-        let shards = max(1, shardCount)
+        let shards = max(1, redo?.shards ?? shardCount)
+        try reader.setRound(HeadLogReader.Round(end: lastSequence, shards: shards), of: name)
         metrics.shards.set(to: Double(shards))
         var perShard = [[ShardSample]](repeating: [], count: shards)
         var dropped = 0

@@ -184,8 +184,8 @@ import Web
             let first = try #require(received.withLock { $0.first })
             #expect(first.timeseries.isEmpty)
             #expect(first.metadata.map(\.metricFamilyName) == ["m"] && first.metadata.first?.type == .counter && first.metadata.first?.help == "Things.")
-            let text = registry.emitToString()
-            #expect((metricValue(text, #"prometheus_remote_storage_metadata_total{remote_name="meta",url="http://127.0.0.1:\#(client.port!)/write"}"#) ?? 0) >= 2)
+            let name = #"prometheus_remote_storage_metadata_total{remote_name="meta",url="http://127.0.0.1:\#(client.port!)/write"}"#
+            #expect(await eventually { (metricValue(registry.emitToString(), name) ?? 0) >= 2 })
             await manager.shutdown()
         }
     }
