@@ -26,6 +26,17 @@ public actor RemoteWriteManager: Service {
         self.metadata = metadata
     }
 
+    /// Lets a queue finish its round in flight, cancelling it if that takes longer than `limit` (a receiver that is down).
+    static func stop(_ queue: RemoteWriteQueue, _ task: Task<Void, Never>, within limit: PrometheusDuration) async {
+        await queue.requestStop()
+        let deadline = Task {
+            try await Task.sleep(for: .milliseconds(max(1, limit.milliseconds)))
+            task.cancel()
+        }
+        await task.value
+        deadline.cancel()
+    }
+
     /// A client that fails a request at once when it cannot connect: the queue's own backoff retries it, where the
     /// client's default would hold the request (and the shard) until its whole timeout passed.
     static func makeClient() -> HTTPClient {
@@ -47,8 +58,7 @@ public actor RemoteWriteManager: Service {
         }
         let externalLabels = configuration.global.externalLabels
         for (name, entry) in running where wanted[name] != entry.config || entry.externalLabels != externalLabels {
-            entry.task.cancel()
-            await entry.task.value
+            await Self.stop(entry.queue, entry.task, within: entry.config.remoteTimeout)
             running[name] = nil
             logger.info("remote write queue stopped", metadata: ["remote_name": .string(name)])
         }
@@ -81,8 +91,11 @@ public actor RemoteWriteManager: Service {
 
     /// Stops every queue and closes the HTTP client; the manager must not be used afterwards.
     public func shutdown() async {
-        for entry in running.values { entry.task.cancel() }
-        for entry in running.values { await entry.task.value }
+        await withTaskGroup(of: Void.self) { group in
+            for entry in running.values {
+                group.addTask { await Self.stop(entry.queue, entry.task, within: entry.config.remoteTimeout) }
+            }
+        }
         running = [:]
         try? await client.shutdown()
     }

@@ -25,11 +25,17 @@ public actor RemoteWriteQueue {
     let logger: Logger
     let metadata: @Sendable () async -> [String: MetricMetadata]
     private var labelCache: [SeriesRef: Labels?] = [:]
+    /// Set by `requestStop()`: the queue finishes the round in flight, saves its position, and returns.
+    private var stopping = false
+    /// The round a crash interrupted, redone with the same records and shards so each batch is either one the
+    /// receiver already stored whole or one it never saw (a batch mixing both could be refused as out of order).
+    private var interruptedRound: HeadLogReader.Round?
     private var shardCount: Int
     /// Samples per record in the last round, to estimate the backlog from the number of records behind.
     private var samplesPerRecord = 1.0
-    /// Samples resent after a restart: those of the rounds read but not acknowledged before it (for tests and logs).
+    /// The head-log sequence number of the last record whose samples were all acknowledged (or refused for good).
     public private(set) var position: Int64 = 0
+    /// Samples this queue has had acknowledged since it started, for tests and status.
     public private(set) var samplesSent = 0
 
     static let userAgent = "Vigil/remote-write"
@@ -56,6 +62,7 @@ public actor RemoteWriteQueue {
         metrics.shardsMax.set(to: Double(config.queueConfig.maxShards))
         if let saved = try reader.position(of: name) {
             position = saved
+            interruptedRound = try reader.round(of: name)
         } else {
             position = try reader.lastSequence()
             try reader.setPosition(position, of: name)
@@ -69,17 +76,21 @@ public actor RemoteWriteQueue {
             if config.metadataConfig.send {
                 group.addTask { await self.sendMetadataPeriodically() }
             }
-            group.addTask { await self.sendSamples() }
-            await group.waitForAll()
+            await sendSamples()
+            group.cancelAll()
         }
     }
+
+    /// Asks the queue to stop after the round in flight, so a restart does not resend a half-acknowledged round
+    /// (whose batches, cut differently, a receiver could refuse as out of order).
+    public func requestStop() { stopping = true }
 
     // MARK: - Samples
 
     private func sendSamples() async {
         let poll = Duration.milliseconds(min(config.queueConfig.batchSendDeadline.milliseconds, 200))
         var waitingSince: ContinuousClock.Instant?
-        while !Task.isCancelled {
+        while !Task.isCancelled && !stopping {
             do {
                 let behind = try reader.lastSequence() - position
                 guard behind > 0 else {
@@ -117,21 +128,26 @@ public actor RemoteWriteQueue {
         var records: [HeadLogReader.Record] = []
         var count = 0
         var after = position
-        while count < limit {
+        let redo = interruptedRound
+        interruptedRound = nil
+        while redo != nil || count < limit {
             let batch = try reader.records(after: after, limit: 64)
             guard let last = batch.last else { break }
+            let before = records.count
             for record in batch {
+                if let redo, record.sequence > redo.end { break }
                 records.append(record)
                 count += record.samples.count
-                if count >= limit { break }
+                if redo == nil && count >= limit { break }
             }
             after = records.last?.sequence ?? last.sequence
-            if batch.count < 64 { break }
+            if records.count == before || batch.count < 64 || (redo.map { after >= $0.end } ?? false) { break }
         }
         guard let lastSequence = records.last?.sequence else { return }
         samplesPerRecord = max(1, Double(count) / Double(records.count))
 
-        let shards = max(1, shardCount)
+        let shards = max(1, redo?.shards ?? shardCount)
+        try reader.setRound(HeadLogReader.Round(end: lastSequence, shards: shards), of: name)
         metrics.shards.set(to: Double(shards))
         var perShard = [[ShardSample]](repeating: [], count: shards)
         var dropped = 0

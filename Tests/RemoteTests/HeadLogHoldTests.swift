@@ -35,4 +35,19 @@ import TSDB
         try await store.checkpoint()
         #expect(try reader.records(after: 0, limit: 100).isEmpty)
     }
+
+    /// A round in flight is remembered until the position passes it, so a crash redoes exactly that round.
+    @Test func aRoundInFlightIsRememberedUntilThePositionMoves() async throws {
+        let directory = try TemporaryDirectory()
+        let store = try await TimeSeriesStore(path: directory.path("s.db"))
+        _ = store
+        let reader = try HeadLogReader(path: directory.path("s.db"))
+        try reader.setPosition(3, of: "q")
+        #expect(try reader.round(of: "q") == nil)
+        try reader.setRound(.init(end: 9, shards: 4), of: "q")
+        #expect(try reader.round(of: "q") == .init(end: 9, shards: 4))
+        try reader.setPosition(9, of: "q")
+        #expect(try reader.round(of: "q") == nil)
+        #expect(try reader.position(of: "q") == 9)
+    }
 }

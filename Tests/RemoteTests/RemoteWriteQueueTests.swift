@@ -61,8 +61,11 @@ import Web
                                              ["__name__": "m", "drop": "no", "series": "1", "site": "east"]])
             let expectedValues: [Double] = (0..<10).map { Double($0 * 10 + 1) }
             #expect(stored.last?.samples.map(\.v) == expectedValues)
+            // Counters move when the sender reads the answer, just after the receiver stored the samples.
+            #expect(await eventually {
+                metricValue(registry.emitToString(), #"prometheus_remote_storage_samples_total{remote_name="peer",url="\#(url)"}"#) == 20
+            })
             let text = registry.emitToString()
-            #expect(metricValue(text, #"prometheus_remote_storage_samples_total{remote_name="peer",url="\#(url)"}"#) == 20)
             #expect(metricValue(text, #"prometheus_remote_storage_samples_dropped_total{remote_name="peer",url="\#(url)"}"#) == 10)
             await manager.shutdown()
 
@@ -105,8 +108,13 @@ import Web
             // Two series survive relabeling: 2 × 4 = 8 samples, two batches of max_samples_per_send 4.
             try await commitScrapes(sender, from: 0, count: 4)
             #expect(await eventually { received.withLock { $0.count } == 1 })
-            let text = registry.emitToString()
             let labels = #"{remote_name="peer",url="\#(url)"}"#
+            #expect(await eventually {
+                let text = registry.emitToString()
+                return metricValue(text, "prometheus_remote_storage_samples_total" + labels) == 4
+                    && metricValue(text, "prometheus_remote_storage_samples_failed_total" + labels) == 4
+            })
+            let text = registry.emitToString()
             #expect(metricValue(text, "prometheus_remote_storage_samples_retried_total" + labels) == 8)
             #expect(metricValue(text, "prometheus_remote_storage_samples_failed_total" + labels) == 4)
             #expect(metricValue(text, "prometheus_remote_storage_samples_total" + labels) == 4)
@@ -177,8 +185,8 @@ import Web
             let first = try #require(received.withLock { $0.first })
             #expect(first.timeseries.isEmpty)
             #expect(first.metadata.map(\.metricFamilyName) == ["m"] && first.metadata.first?.type == .counter && first.metadata.first?.help == "Things.")
-            let text = registry.emitToString()
-            #expect((metricValue(text, #"prometheus_remote_storage_metadata_total{remote_name="meta",url="http://127.0.0.1:\#(client.port!)/write"}"#) ?? 0) >= 2)
+            let name = #"prometheus_remote_storage_metadata_total{remote_name="meta",url="http://127.0.0.1:\#(client.port!)/write"}"#
+            #expect(await eventually { (metricValue(registry.emitToString(), name) ?? 0) >= 2 })
             await manager.shutdown()
         }
     }

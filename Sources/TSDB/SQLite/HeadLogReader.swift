@@ -31,7 +31,10 @@ public final class HeadLogReader: @unchecked Sendable {
         readLog = try database.prepare("SELECT seq, data FROM head_log WHERE seq > ? ORDER BY seq LIMIT ?")
         readLabels = try database.prepare("SELECT labels FROM series WHERE id = ?")
         readPosition = try database.prepare("SELECT seq FROM remote_write_positions WHERE name = ?")
-        writePosition = try database.prepare("INSERT OR REPLACE INTO remote_write_positions (name, seq) VALUES (?, ?)")
+        writePosition = try database.prepare("""
+            INSERT INTO remote_write_positions (name, seq) VALUES (?1, ?2)
+                ON CONFLICT (name) DO UPDATE SET seq = ?2, round_end = 0, round_shards = 0
+            """)
     }
 
     /// The sequence number of the newest record ever logged (0 for none).
@@ -72,11 +75,39 @@ public final class HeadLogReader: @unchecked Sendable {
         return readPosition.int64(0)
     }
 
-    /// Records that consumer `name` has forwarded every record up to `sequence`.
+    /// Records that consumer `name` has forwarded every record up to `sequence` (and has no round in flight).
     public func setPosition(_ sequence: Int64, of name: String) throws(StorageError) {
         writePosition.bind(1, name)
         writePosition.bind(2, sequence)
         try writePosition.run()
+    }
+
+    /// A round of sending in flight: records up to `end`, split across `shards`; redone the same way after a crash.
+    public struct Round: Sendable, Equatable {
+        public var end: Int64
+        public var shards: Int
+
+        public init(end: Int64, shards: Int) {
+            self.end = end
+            self.shards = shards
+        }
+    }
+
+    /// Notes (or, with nil, clears) the round consumer `name` is sending.
+    public func setRound(_ round: Round?, of name: String) throws(StorageError) {
+        let update = try database.prepare("UPDATE remote_write_positions SET round_end = ?, round_shards = ? WHERE name = ?")
+        update.bind(1, round?.end ?? 0)
+        update.bind(2, Int64(round?.shards ?? 0))
+        update.bind(3, name)
+        try update.run()
+    }
+
+    /// The round consumer `name` was sending when it stopped, if it did not finish.
+    public func round(of name: String) throws(StorageError) -> Round? {
+        let select = try database.prepare("SELECT seq, round_end, round_shards FROM remote_write_positions WHERE name = ?")
+        select.bind(1, name)
+        guard try select.step(), select.int64(1) > select.int64(0), select.int64(2) > 0 else { return nil }
+        return Round(end: select.int64(1), shards: Int(clamping: select.int64(2)))
     }
 
     /// Forgets every consumer not named in `kept`, so the log of removed remotes is no longer held.
@@ -98,5 +129,9 @@ public final class HeadLogReader: @unchecked Sendable {
 
 extension PersistentState {
     /// Positions of head-log consumers; checkpoints keep the log after the lowest one.
-    static let positionsSchema = "CREATE TABLE IF NOT EXISTS remote_write_positions (name TEXT PRIMARY KEY, seq INTEGER NOT NULL) WITHOUT ROWID"
+    static let positionsSchema = """
+        CREATE TABLE IF NOT EXISTS remote_write_positions (
+            name TEXT PRIMARY KEY, seq INTEGER NOT NULL, round_end INTEGER NOT NULL DEFAULT 0, round_shards INTEGER NOT NULL DEFAULT 0
+        ) WITHOUT ROWID
+        """
 }
