@@ -1,6 +1,7 @@
 import Hummingbird
 import Logging
 import NIOCore
+import PromQL
 import Rules
 import Config
 import Scraper
@@ -24,11 +25,11 @@ public struct MonitoringServer: Sendable {
 
     public init(store: TimeSeriesStore, scrapeManager: ScrapeManager, metrics: VigilMetrics, state: ServerState, version: String,
                 ruleManager: RuleManager? = nil, dashboardsDirectory: String = "dashboards", admin: AdminAPI = .disabled,
-                logger: Logger, quit: @escaping @Sendable () async -> Void = {}, reload: @escaping @Sendable () async -> String?) {
+                queryOptions: QueryOptions = QueryOptions(), logger: Logger, quit: @escaping @Sendable () async -> Void = {}, reload: @escaping @Sendable () async -> String?) {
         self.dashboardsDirectory = dashboardsDirectory
         self.quit = quit
-        self.api = PrometheusAPI(store: store, scrapeManager: scrapeManager, state: state, version: version, ruleManager: ruleManager,
-                                 admin: admin)
+        self.api = PrometheusAPI(store: store, scrapeManager: scrapeManager, state: state, version: version,
+                                 queryOptions: queryOptions, ruleManager: ruleManager, admin: admin)
         self.ruleManager = ruleManager
         self.store = store
         self.scrapeManager = scrapeManager

@@ -98,7 +98,9 @@ actor MonitoringSupervisor: Service {
 
     /// Builds every monitoring component over an open store and runs them until shutdown.
     private nonisolated func runMonitoring(_ store: TimeSeriesStore) async throws {
-        let engine = PromQLEngine(querier: store)
+        // One engine and one set of query options for the API, the dashboards and the rules.
+        let queryOptions = serve.queryOptions(configuration)
+        let engine = PromQLEngine(querier: store, options: queryOptions)
         // Scrapes and rule results are written through one appender; sinks that must see every stored
         // sample (a forwarder, a second store) join it here.
         let appender = FanoutAppender(primary: store, sinks: [])
@@ -130,7 +132,7 @@ actor MonitoringSupervisor: Service {
         let listeners = self.listeners
         let monitoring = MonitoringServer(store: store, scrapeManager: scrapeManager, metrics: vigilMetrics, state: serverState,
                                           version: VigilVersion.current, ruleManager: ruleManager,
-                                          dashboardsDirectory: serve.resolvedDashboardsPath, admin: admin,
+                                          dashboardsDirectory: serve.resolvedDashboardsPath, admin: admin, queryOptions: queryOptions,
                                           logger: Logger(label: "vigil.web"), quit: { listeners.quit() }) { [weak self] in
             await self?.reload()
         }

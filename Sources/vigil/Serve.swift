@@ -39,6 +39,15 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("storage.path"), help: "SQLite database holding the samples. Env VIGIL_STORAGE_PATH.")
     var storagePath: String = Env.value("storage.path", default: "data/vigil.db")
 
+    @Option(name: .customLong("query.timeout"), help: "Longest a query may run, as Prometheus's flag. Env VIGIL_QUERY_TIMEOUT.")
+    var queryTimeout: String = Env.value("query.timeout", default: "2m")
+
+    @Option(name: .customLong("query.max-samples"), help: "Most samples one query may hold in memory. Env VIGIL_QUERY_MAX_SAMPLES.")
+    var queryMaxSamples: Int = Int(Env.value("query.max-samples", default: "50000000")) ?? 50_000_000
+
+    @Option(name: .customLong("query.lookback-delta"), help: "How far back an instant selector looks for a sample. Env VIGIL_QUERY_LOOKBACK_DELTA.")
+    var queryLookbackDelta: String = Env.value("query.lookback-delta", default: "5m")
+
     @Option(name: .customLong("storage.retention.time"), help: "How long to keep samples, e.g. 15d or 12h; 0 keeps them until the size limit. Env VIGIL_STORAGE_RETENTION_TIME.")
     var retentionTime: String = Env.value("storage.retention.time", default: "15d")
 
@@ -122,6 +131,12 @@ struct Serve: AsyncParsableCommand {
     }
 
     func validate() throws {
+        for (flag, value) in [("query.timeout", queryTimeout), ("query.lookback-delta", queryLookbackDelta)] {
+            let millis: Int64
+            do { millis = try PrometheusDuration(parsing: value).milliseconds } catch { throw ValidationError("--\(flag): \(error)") }
+            guard millis > 0 else { throw ValidationError("--\(flag) must be positive, got \(value)") }
+        }
+        guard queryMaxSamples > 0 else { throw ValidationError("--query.max-samples must be positive, got \(queryMaxSamples)") }
         guard ListenAddress(apiListenAddress) != nil else {
             throw ValidationError("--api.listen-address must be HOST:PORT, got \(apiListenAddress)")
         }
