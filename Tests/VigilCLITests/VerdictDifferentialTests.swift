@@ -11,19 +11,8 @@ import Testing
     @Test(.enabled(if: ProcessInfo.processInfo.environment["CI"] == "true" || (promtoolAvailable && sharedAvailable),
                    "needs Debian's promtool and ../shared/conformance/external"))
     func mutatedFilesGetPromtoolsVerdict() async throws {
-        let result = try await onOwnThread { () throws -> CommandResult in
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = ["python3", Repository.root.appendingPathComponent("bench/verdicts.py").path,
-                                 "--seed", "5", "--count", "40", "--vigil", vigilBinary.path]
-            let out = Pipe()
-            process.standardOutput = out
-            process.standardError = out
-            try process.run()
-            let text = out.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            return CommandResult(status: process.terminationStatus, stdout: String(decoding: text, as: UTF8.self), stderr: "")
-        }
+        let result = try await runProgram("/usr/bin/env", ["python3", Repository.root.appendingPathComponent("bench/verdicts.py").path,
+                                                           "--seed", "5", "--count", "40", "--vigil", vigilBinary.path])
         print(result.stdout.split(separator: "\n").filter { !$0.hasPrefix("  ") }.joined(separator: "\n"))
         #expect(result.stdout.contains(" agree, "), "\(result.stdout)")
         #expect(result.status == 0, "\(result.stdout)")
