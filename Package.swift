@@ -85,7 +85,7 @@ let package = Package(
         .target(
             name: "Remote",
             dependencies: [
-                "CSnappy", "Config", "Model", "Scraper", "TSDB",
+                "CSnappy", "Config", "Model", "OutboundHTTP", "Scraper", "TSDB",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

@@ -14,6 +14,8 @@ public struct RemoteWriteConfig: Sendable, Hashable {
     public var writeRelabelConfigs: [RelabelConfig] = []
     public var queueConfig = QueueConfig()
     public var metadataConfig = MetadataConfig()
+    /// TLS, basic auth, authorization and bearer tokens, as for scrape jobs.
+    public var httpClient = HTTPClientConfiguration()
 
     /// QueueConfig sizes the sending shards and their retries.
     public struct QueueConfig: Sendable, Hashable {
@@ -63,6 +65,7 @@ public struct RemoteWriteConfig: Sendable, Hashable {
         guard let parsed = URL(string: url), let scheme = parsed.scheme, ["http", "https"].contains(scheme), parsed.host != nil else {
             throw ConfigIssue("invalid remote_write url \"\(url)\": expected http:// or https:// with a host", at: "url")
         }
+        try httpClient.validate()
         for name in headers.keys.sorted() where Self.reservedHeaders.contains(name.lowercased()) {
             throw ConfigIssue("\(name) is a reserved header. It must not be changed", at: "headers", .field(name))
         }
@@ -100,17 +103,14 @@ extension RemoteWriteConfig: Decodable {
         case queueConfig = "queue_config", metadataConfig = "metadata_config"
     }
 
-    static let unsupportedFields: [String: String] = {
-        let reason = "Vigil's remote write sends over plain HTTP or HTTPS with the system's trust store, without client credentials, proxies or request signing"
-        let fields = [
-            "authorization", "basic_auth", "bearer_token", "bearer_token_file", "oauth2", "tls_config", "proxy_url",
-            "no_proxy", "proxy_from_environment", "proxy_connect_header", "follow_redirects", "enable_http2", "sigv4", "azuread",
-        ]
-        return Dictionary(uniqueKeysWithValues: fields.map { ($0, reason) })
-    }()
+    static let unsupportedFields: [String: String] = HTTPClientConfiguration.unsupportedFields.merging([
+        "sigv4": "Vigil's remote write does not sign requests for AWS",
+        "azuread": "Vigil's remote write does not authenticate with Azure AD",
+    ]) { $1 }
 
     public init(from decoder: any Decoder) throws {
-        try decoder.rejectUnknownKeys(CodingKeys.self, in: "remote write config", unsupported: Self.unsupportedFields)
+        try decoder.rejectUnknownKeys(CodingKeys.self, in: "remote write config", unsupported: Self.unsupportedFields,
+                                      alsoKnown: HTTPClientConfiguration.fieldNames)
         let container = try decoder.container(keyedBy: CodingKeys.self)
         self.init(url: try container.decode(.url, or: ""))
         name = try container.decode(.name, or: "")
@@ -123,6 +123,7 @@ extension RemoteWriteConfig: Decodable {
         }
         queueConfig = try container.decode(.queueConfig, or: QueueConfig())
         metadataConfig = try container.decode(.metadataConfig, or: MetadataConfig())
+        httpClient = try HTTPClientConfiguration(inlineFrom: decoder)
     }
 }
 

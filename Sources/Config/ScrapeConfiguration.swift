@@ -79,6 +79,9 @@ public struct PrometheusConfiguration: Sendable, Hashable {
         for index in copy.alerting.alertmanagers.indices {
             copy.alerting.alertmanagers[index].httpClient = copy.alerting.alertmanagers[index].httpClient.resolvingPaths(resolve)
         }
+        for index in copy.remoteWriteConfigs.indices {
+            copy.remoteWriteConfigs[index].httpClient = copy.remoteWriteConfigs[index].httpClient.resolvingPaths(resolve)
+        }
         return copy
     }
 }

@@ -1,6 +1,7 @@
 import Config
 import AsyncHTTPClient
 import Logging
+import OutboundHTTP
 import Model
 import Prometheus
 import Scraper
@@ -12,7 +13,8 @@ import TSDB
 public actor RemoteWriteManager: Service {
     let storePath: String?
     let registry: PrometheusCollectorRegistry
-    let client: HTTPClient
+    /// Clients per HTTP setting combination; TLS material and credentials go on each request.
+    let clients: HTTPClientPool
     let logger: Logger
     let metadata: @Sendable () async -> [String: MetricMetadata]
     private var running: [String: (config: RemoteWriteConfig, externalLabels: Labels, queue: RemoteWriteQueue, task: Task<Void, Never>)] = [:]
@@ -21,7 +23,7 @@ public actor RemoteWriteManager: Service {
                 metadata: @escaping @Sendable () async -> [String: MetricMetadata]) {
         self.storePath = storePath
         self.registry = registry
-        self.client = Self.makeClient()
+        self.clients = HTTPClientPool(base: Self.clientConfiguration())
         self.logger = logger
         self.metadata = metadata
     }
@@ -39,12 +41,12 @@ public actor RemoteWriteManager: Service {
 
     /// A client that fails a request at once when it cannot connect: the queue's own backoff retries it, where the
     /// client's default would hold the request (and the shard) until its whole timeout passed.
-    static func makeClient() -> HTTPClient {
+    static func clientConfiguration() -> HTTPClient.Configuration {
         var configuration = HTTPClient.Configuration()
         configuration.connectionPool.retryConnectionEstablishment = false
         configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 32
         configuration.timeout.connect = .seconds(10)
-        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        return configuration
     }
 
     /// The running queues by name, for tests and status.
@@ -73,7 +75,7 @@ public actor RemoteWriteManager: Service {
             do {
                 queue = try RemoteWriteQueue(
                     config: config, externalLabels: externalLabels, storePath: storePath,
-                    metrics: RemoteWriteMetrics(registry: registry, remoteName: name, url: config.url), client: client,
+                    metrics: RemoteWriteMetrics(registry: registry, remoteName: name, url: config.url), clients: clients,
                     logger: logger, metadata: metadata)
                 try await queue.start()
             } catch {
@@ -97,6 +99,6 @@ public actor RemoteWriteManager: Service {
             }
         }
         running = [:]
-        try? await client.shutdown()
+        await clients.shutdown()
     }
 }

@@ -2,6 +2,7 @@ import Config
 import AsyncHTTPClient
 import Foundation
 import Logging
+import OutboundHTTP
 import Model
 import NIOCore
 import NIOHTTP1
@@ -21,7 +22,7 @@ public actor RemoteWriteQueue {
     let externalLabels: Labels
     let reader: HeadLogReader
     let metrics: RemoteWriteMetrics
-    let client: HTTPClient
+    let clients: HTTPClientPool
     let logger: Logger
     let metadata: @Sendable () async -> [String: MetricMetadata]
     private var labelCache: [SeriesRef: Labels?] = [:]
@@ -41,14 +42,14 @@ public actor RemoteWriteQueue {
     static let userAgent = "Vigil/remote-write"
 
     public init(config: RemoteWriteConfig, externalLabels: Labels, storePath: String, metrics: RemoteWriteMetrics,
-                client: HTTPClient, logger: Logger,
+                clients: HTTPClientPool, logger: Logger,
                 metadata: @escaping @Sendable () async -> [String: MetricMetadata]) throws(StorageError) {
         self.config = config
         self.name = config.queueName
         self.externalLabels = externalLabels
         self.reader = try HeadLogReader(path: storePath)
         self.metrics = metrics
-        self.client = client
+        self.clients = clients
         self.logger = logger
         self.metadata = metadata
         self.shardCount = config.queueConfig.minShards
@@ -314,7 +315,14 @@ public actor RemoteWriteQueue {
     }
 
     private nonisolated func post(_ body: [UInt8]) async throws -> SendOutcome {
-        var request = HTTPClientRequest(url: config.url)
+        // TLS material, credentials and password files are read for each request, as for scrapes.
+        let client: HTTPClient
+        var request: HTTPClientRequest
+        do {
+            (client, request) = try clients.prepare(url: config.url, settings: config.httpClient)
+        } catch {
+            return .retry("\(error)")
+        }
         request.method = .POST
         for (key, value) in config.headers { request.headers.replaceOrAdd(name: key, value: value) }
         request.headers.replaceOrAdd(name: "Content-Encoding", value: "snappy")

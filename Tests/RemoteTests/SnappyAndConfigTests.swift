@@ -53,7 +53,7 @@ import Testing
 
     /// Each bad file fails with a message naming the field, at the line and column of the offending key or value.
     @Test(arguments: [
-        ("remote_write: [{url: http://a/w, basic_auth: {username: u}}]", "1:34: field basic_auth in remote write config is not supported"),
+        ("remote_write: [{url: http://a/w, oauth2: {client_id: x}}]", "1:34: field oauth2 in remote write config is not supported"),
         ("remote_write: [{url: http://a/w, send_exemplars: true}]", "1:50: send_exemplars: true is not supported"),
         ("remote_write: [{url: http://a/w, queue_config: {max_shard: 3}}]", "1:49: field max_shard not found in queue config (did you mean max_shards?)"),
         ("remote_write: [{url: http://a/w, headers: {User-Agent: x}}]", "User-Agent is a reserved header. It must not be changed"),
