@@ -44,10 +44,15 @@ import Testing
         try await serve(write: { writer in
             while true { try await writer.write(chunk) }
         }) { port in
-            let harness = try LoopHarness(port: port) { $0.bodySizeLimit = ByteSize(bytes: 1 << 20) }
+            // A generous timeout: on a loaded machine the limit, not the clock, must end this scrape.
+            let harness = try LoopHarness(port: port) {
+                $0.bodySizeLimit = ByteSize(bytes: 1 << 20)
+                $0.scrapeInterval = .init(milliseconds: 30_000)
+                $0.scrapeTimeout = .init(milliseconds: 30_000)
+            }
             await harness.loop.scrapeOnce(at: 1_000_000)
             #expect(try await harness.value("up") == [0])
-            #expect(harness.lastStatus?.lastError.hasPrefix("body size limit exceeded") == true)
+            #expect(harness.lastStatus?.lastError.hasPrefix("body size limit exceeded") == true, "\(harness.lastStatus?.lastError ?? "")")
             try await harness.shutdown()
         }
     }
