@@ -99,7 +99,12 @@ import TSDB
                     static_configs: [{targets: ["localhost:\(port)"]}]
                 """, file: "test.yml"))
             let deadline = ContinuousClock.now + .seconds(20)
-            while await fixture.manager.activeTargets().contains(where: { $0.lastScrape == nil }), ContinuousClock.now < deadline {
+            // Both targets discovered and scraped (an empty list at first must not end the wait).
+            func allScraped() async -> Bool {
+                let targets = await fixture.manager.activeTargets()
+                return targets.count == 2 && targets.allSatisfy { $0.lastScrape != nil }
+            }
+            while await !allScraped(), ContinuousClock.now < deadline {
                 try await Task.sleep(for: .milliseconds(20))
             }
             try await fixture.run { client, _ in
@@ -107,7 +112,12 @@ import TSDB
                     let response = try await client.execute(uri: "/api/v1/targets/metadata" + query, method: .get)
                     return try #require(try json(response)["data"] as? [[String: Any]])
                 }
-                let all = try await entries("")
+                // Metadata is stored just after the scrape that reported it.
+                var all = try await entries("")
+                while all.count < 4, ContinuousClock.now < deadline {
+                    try await Task.sleep(for: .milliseconds(20))
+                    all = try await entries("")
+                }
                 #expect(all.map { $0["metric"] as? String } == ["shop_latency_seconds", "shop_orders_total", "shop_latency_seconds", "shop_orders_total"])
                 #expect(all.map { ($0["target"] as? [String: String])?["job"] } == ["a", "a", "b", "b"])
                 #expect(all.first?["type"] as? String == "histogram" && all.first?["help"] as? String == "Checkout latency.")
