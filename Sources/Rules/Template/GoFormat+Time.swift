@@ -1,3 +1,4 @@
+import Model
 extension GoFormat {
     /// Go's `time.Time.String()` of a UTC time: `2015-06-23 13:19:44.128 +0000 UTC`.
     static func timeString(nanoseconds: Int64) -> String {
@@ -9,7 +10,7 @@ extension GoFormat {
             secs -= 1
         }
         let (days, secondOfDay) = floorDivide(secs, 86_400)
-        let (year, month, day) = civil(fromDays: days)
+        let (year, month, day) = civilFromDays(days)
         func two(_ value: Int64) -> String { value < 10 ? "0\(value)" : "\(value)" }
         var text = "\(year)-\(two(month))-\(two(day)) \(two(secondOfDay / 3600)):\(two(secondOfDay / 60 % 60)):\(two(secondOfDay % 60))"
         if nanos != 0 {
@@ -24,18 +25,5 @@ extension GoFormat {
     private static func floorDivide(_ a: Int64, _ b: Int64) -> (Int64, Int64) {
         let (q, r) = a.quotientAndRemainder(dividingBy: b)
         return r < 0 ? (q - 1, r + b) : (q, r)
-    }
-
-    /// Howard Hinnant's days-to-civil conversion for the proleptic Gregorian calendar.
-    private static func civil(fromDays days: Int64) -> (Int64, Int64, Int64) {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let day = doy - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        return (yoe + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 }
