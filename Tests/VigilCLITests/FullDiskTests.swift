@@ -89,6 +89,7 @@ import Glibc
         try FileManager.default.removeItem(atPath: filler)
         try await waitFor(within: .seconds(90)) { (try? await server.get("/-/healthy", web: true))?.status == 200 }
         server.signal(SIGTERM)
-        #expect(try await server.waitForExit() == 0)
+        let status = try await server.waitForExit()
+        #expect(status == 0, "exit \(status): \(server.log.suffix(3000))")
     }
 }

@@ -96,7 +96,7 @@ import TSDB
                     static_configs: [{targets: ["127.0.0.1:\(port)"]}]
                   - job_name: b
                     scrape_interval: 1s
-                    static_configs: [{targets: ["localhost:\(port)"]}]
+                    static_configs: [{targets: ["127.0.0.1:\(port)"]}]
                 """, file: "test.yml"))
             let deadline = ContinuousClock.now + .seconds(20)
             // Both targets discovered and scraped (an empty list at first must not end the wait).
