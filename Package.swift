@@ -135,7 +135,7 @@ let package = Package(
         .executableTarget(
             name: "vigil",
             dependencies: [
-                "API", "Config", "Model", "Web", "WebSecurity", "Remote", "Rules", "PromQL", "Scraper", "TSDB",
+                "API", "Config", "Model", "OutboundHTTP", "Web", "WebSecurity", "Remote", "Rules", "PromQL", "Scraper", "TSDB",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -172,12 +172,14 @@ let package = Package(
         .testTarget(name: "ModelTests", dependencies: ["Model"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(name: "ConfigTests", dependencies: ["Config", "Yams"], swiftSettings: swiftSettings),
         .testTarget(name: "TSDBTests", dependencies: ["TSDB"], swiftSettings: swiftSettings),
-        .testTarget(name: "RulesTests", dependencies: ["Rules", "PromQL", "TSDB"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
+        // Loopback ports for peers and child processes, shared by the suites that start them.
+        .target(name: "TestPorts", path: "Tests/TestPorts", swiftSettings: swiftSettings),
+        .testTarget(name: "RulesTests", dependencies: ["Rules", "PromQL", "TSDB", "TestPorts"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(name: "PromQLTests", dependencies: ["PromQL", "TSDB"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(
             name: "ScraperTests",
             dependencies: [
-                "Config", "Model", "OutboundHTTP", "Rules", "Scraper", "TSDB",
+                "Config", "Model", "OutboundHTTP", "Rules", "Scraper", "TSDB", "TestPorts",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
@@ -218,7 +220,7 @@ let package = Package(
         .testTarget(
             name: "VigilCLITests",
             dependencies: [
-                "vigil", "Model", "Remote", "TSDB", "CSQLite",
+                "vigil", "Model", "Remote", "TSDB", "CSQLite", "TestPorts",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],

@@ -38,7 +38,13 @@ public final class HTTPClientPool: Sendable {
     }
 
     /// Creates a pool whose clients start from `base` (timeouts, decompression, connection pool).
+    ///
+    /// A refused connection fails at once instead of being retried until the request's deadline:
+    /// scrapes, notifications and remote writes each have their own schedule for trying again, and a
+    /// scrape of a closed port must record its real duration, not the timeout.
     public init(base: HTTPClient.Configuration) {
+        var base = base
+        base.connectionPool.retryConnectionEstablishment = false
         self.base = base
     }
 
@@ -205,4 +211,14 @@ struct FileStamp: Hashable {
         modified = attributes[.modificationDate] as? Date
         size = (attributes[.size] as? NSNumber)?.uint64Value
     }
+}
+
+extension HTTPClient {
+    /// A client for one-shot command-line requests: a server that is down is reported at once,
+    /// not after the connection pool's retries run out the request's deadline.
+    public static let failFast: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool.retryConnectionEstablishment = false
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }()
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import AsyncHTTPClient
+import OutboundHTTP
 import Foundation
 import NIOCore
 import PromQL
@@ -135,7 +136,7 @@ struct Backtest: AsyncParsableCommand {
             // URLComponents leaves `+` alone, which a form body would read as a space.
             let body = (components.percentEncodedQuery ?? "").replacingOccurrences(of: "+", with: "%2B")
             request.body = .bytes(ByteBuffer(string: body))
-            let response = try await HTTPClient.shared.execute(request, timeout: timeout)
+            let response = try await HTTPClient.failFast.execute(request, timeout: timeout)
             let bytes = try await response.body.collect(upTo: 256 << 20)
             return try Self.samples(fromQueryResponse: Data(bytes.readableBytesView))
         }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import AsyncHTTPClient
+import OutboundHTTP
 import Foundation
 import NIOCore
 
@@ -47,7 +48,7 @@ struct Query: AsyncParsableCommand {
         request.body = .bytes(ByteBuffer(string: components.percentEncodedQuery ?? ""))
         let body: ByteBuffer
         do {
-            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(120))
+            let response = try await HTTPClient.failFast.execute(request, timeout: .seconds(120))
             body = try await response.body.collect(upTo: 256 << 20)
         } catch {
             // Not a usage mistake: say what failed and exit 1, without the usage text.

@@ -1,4 +1,5 @@
 import Foundation
+import TestPorts
 import Logging
 import Rules
 import TSDB
@@ -241,27 +242,7 @@ func deadLoopbackPort() throws -> (port: Int, close: () -> Void) {
     return (Int(UInt16(bigEndian: address.sin_port)), { close(fd) })
 }
 
-func freeLoopbackPort() throws -> Int {
-    #if canImport(Glibc)
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    #else
-        let fd = socket(AF_INET, SOCK_STREAM, 0)
-    #endif
-    guard fd >= 0 else { throw POSIXError(.EMFILE) }
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_port = 0
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
-            bind(fd, pointer, length) == 0 && getsockname(fd, pointer, &length) == 0
-        }
-    }
-    guard bound else { throw POSIXError(.EADDRINUSE) }
-    return Int(UInt16(bigEndian: address.sin_port))
-}
+func freeLoopbackPort() throws -> Int { try unusedLoopbackPort() }
 
 /// RealAlertmanager runs Debian's `prometheus-alertmanager` on a free loopback port, with clustering off.
 ///

@@ -1,4 +1,5 @@
 import Foundation
+import TestPorts
 import Testing
 
 /// Debian peers (openssl, prometheus-node-exporter, prometheus) for the HTTPS scraping tests.
@@ -156,22 +157,8 @@ final class PeerProcess {
     }
 }
 
-/// Asks the kernel for an unused loopback port.
-func freeLoopbackPort() throws -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { throw PeerError("socket failed") }
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    address.sin_port = 0
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-    }
-    guard bound else { throw PeerError("bind failed") }
-    return Int(UInt16(bigEndian: address.sin_port))
-}
+/// An unused loopback port for a peer to listen on (see `TestPorts.unusedLoopbackPort`).
+func freeLoopbackPort() throws -> Int { try unusedLoopbackPort() }
 
 /// Retries `attempt` until it returns a value or `seconds` pass; no fixed sleeps stand in for synchronisation.
 func pollUntil<T>(

@@ -8,6 +8,13 @@ import NIOHTTP1
 /// Artifacts go through the tracking server's artifact proxy (`mlflow-artifacts:` URIs), or straight to the
 /// local file system when the server's artifact root is a local directory.
 public struct MLflowClient: Sendable {
+    /// An MLflow server that is down is reported at once; the model source's own schedule retries.
+    private static let httpClient: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool.retryConnectionEstablishment = false
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }()
+
     public let trackingURI: URL
     let timeout: TimeAmount
 
@@ -213,7 +220,7 @@ public struct MLflowClient: Sendable {
         let response: HTTPClientResponse
         let bytes: ByteBuffer
         do {
-            response = try await HTTPClient.shared.execute(request, timeout: timeout)
+            response = try await Self.httpClient.execute(request, timeout: timeout)
             bytes = try await response.body.collect(upTo: 64 << 20)
         } catch {
             throw ModelError(code: .registryUnreachable, message: "MLflow at \(trackingURI.absoluteString) is unreachable (\(method) \(path)): \(error)")
