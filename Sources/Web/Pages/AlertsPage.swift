@@ -153,12 +153,12 @@ public enum AlertsPage {
             for (index, alert) in alerts.enumerated() {
                 html += "<tr data-filter-row data-search=\"\(HTML.escape(alertTexts[index]))\"\(alertVisible[index] ? "" : " hidden")>"
                 html += "<td data-label=\"Labels\">\(HTML.labels(alert.labels))</td>"
-                html += "<td data-label=\"State\">\(HTML.badge("\(alert.state)", kind: "\(alert.state)"))"
+                html += "<td data-label=\"State\"><div>\(HTML.badge("\(alert.state)", kind: "\(alert.state)"))"
                 if alert.state == .firing, let alertmanagerURL {
                     let href = silenceLink(alertmanagerURL: alertmanagerURL, labels: alert.labels)
                     html += "<br><a class=\"silence\" href=\"\(HTML.escape(href))\" title=\"Silence this alert in Alertmanager\">Silence</a>"
                 }
-                html += "</td>"
+                html += "</div></td>"
                 html += "<td data-label=\"Active since\" class=\"nowrap\">\(HTML.timestamp(alert.activeAt, now: now))</td>"
                 html += "<td data-label=\"Value\" class=\"num\">\(HTML.escape(HTML.value(alert.value)))</td>"
                 html += "<td data-label=\"Annotations\">\(alert.annotations.isEmpty ? "<span class=\"muted\">none</span>" : HTML.annotations(alert.annotations))</td></tr>\n"

@@ -77,7 +77,7 @@ public enum PageLayout {
         .top details.menu>summary::after{content:" ▾";font-size:.8em}
         .top details.menu>summary:hover,.top details.menu[open]>summary{opacity:1;background:rgba(255,255,255,.08)}
         .top details.menu.current>summary{opacity:1;background:rgba(255,255,255,.14)}
-        .top .menu-items{position:absolute;top:100%;left:0;z-index:2;min-width:14em;margin-top:4px;padding:4px;\
+        .top .menu-items{position:absolute;top:100%;right:0;z-index:2;min-width:14em;margin-top:4px;padding:4px;\
         background:var(--nav);border:1px solid rgba(255,255,255,.15);border-radius:8px;display:flex;flex-direction:column}
         .top .menu-items a{white-space:nowrap}
         """

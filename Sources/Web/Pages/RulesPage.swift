@@ -42,7 +42,8 @@ public enum RulesPage {
 
     private static func row(_ rule: RuleView, now: Date, searchText: String, visible: Bool) -> String {
         var html = "<tr data-filter-item data-search=\"\(HTML.escape(searchText))\"\(visible ? "" : " hidden")>"
-        html += "<td data-label=\"Rule\"><div>\(rule.isAlerting ? "<span class=\"muted small\">alert</span>" : "<span class=\"muted small\">record</span>") "
+        // One wrapper, so the phone layout's two-column cell keeps the rule's parts together.
+        html += "<td data-label=\"Rule\"><div><div>\(rule.isAlerting ? "<span class=\"muted small\">alert</span>" : "<span class=\"muted small\">record</span>") "
         html += "<strong>\(HTML.escape(rule.name))</strong> \(AlertsPage.fired(rule))</div><div>\(HTML.expression(rule.exprText))</div>"
         var extra: [String] = []
         if rule.holdDuration > 0 { extra.append("for \(formatDuration(rule.holdDuration))") }
@@ -50,7 +51,7 @@ public enum RulesPage {
         if !extra.isEmpty { html += "<div class=\"muted small\">\(HTML.escape(extra.joined(separator: " · ")))</div>" }
         if !rule.labels.isEmpty { html += "<div style=\"margin-top:4px\">\(HTML.labels(rule.labels))</div>" }
         if !rule.annotations.isEmpty { html += HTML.annotations(rule.annotations) }
-        html += "</td>"
+        html += "</div></td>"
         html += "<td data-label=\"Health\">\(HTML.badge(rule.health.rawValue, kind: rule.health.rawValue))</td>"
         let error = rule.lastError.isEmpty ? "<span class=\"muted\">—</span>" : "<span class=\"error\">\(HTML.escape(rule.lastError))</span>"
         html += "<td data-label=\"Last error\">\(error)</td>"

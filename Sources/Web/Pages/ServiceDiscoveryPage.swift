@@ -38,11 +38,11 @@ public enum ServiceDiscoveryPage {
             }
             for target in jobDropped {
                 body += "<tr><td data-label=\"Discovered\">\(HTML.labels(target.discoveredLabels))</td>"
-                body += "<td data-label=\"Target\">\(HTML.badge("dropped", kind: "inactive"))<div class=\"dropped\">\(HTML.escape(target.reason))</div></td></tr>\n"
+                body += "<td data-label=\"Target\"><div>\(HTML.badge("dropped", kind: "inactive"))<div class=\"dropped\">\(HTML.escape(target.reason))</div></div></td></tr>\n"
             }
             for target in jobFailed {
                 body += "<tr><td data-label=\"Discovered\">\(HTML.labels(target.discoveredLabels))</td>"
-                body += "<td data-label=\"Target\">\(HTML.badge("unusable", kind: "err"))<div class=\"error small\">\(HTML.escape(target.reason))</div></td></tr>\n"
+                body += "<td data-label=\"Target\"><div>\(HTML.badge("unusable", kind: "err"))<div class=\"error small\">\(HTML.escape(target.reason))</div></div></td></tr>\n"
             }
             body += "</tbody></table></div></section>\n"
         }
