@@ -91,7 +91,7 @@ import TSDB
         let scraping = Task { try await scrapes.run() }
         defer { scraping.cancel() }
         let deadline = ContinuousClock.now + .seconds(10)
-        while await scrapes.activeTargets().isEmpty, ContinuousClock.now < deadline { await Task.yield() }
+        while await scrapes.activeTargets().isEmpty, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
 
         try await app.test(.live) { client in
             let base = "http://127.0.0.1:\(try #require(client.port))"

@@ -115,7 +115,7 @@ import TSDB
         let scraping = Task { try await fixture.manager.run() }
         defer { scraping.cancel() }
         let deadline = ContinuousClock.now + .seconds(10)
-        while await fixture.manager.activeTargets().isEmpty, ContinuousClock.now < deadline { await Task.yield() }
+        while await fixture.manager.activeTargets().isEmpty, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
         let dropped = await fixture.manager.droppedTargets()
         #expect(dropped.map(\.reason) == ["relabel_configs[0]: action drop, source_labels [__address__], regex 127.0.0.1:2"])
         #expect(await fixture.manager.failedTargets().map(\.reason) == ["\"127.0.0.1:3/bad\" is not a valid hostname"])
