@@ -161,6 +161,23 @@ public enum Relabeling {
         return Labels(map)
     }
 
+    /// Why `configs` drop `labels`: the first step that drops them, as "relabel_configs[2]: action drop, source_labels
+    /// [env], regex dev"; nil when every step keeps them. `/service-discovery` shows it beside each dropped target.
+    public static func dropReason(_ labels: Labels, with configs: [RelabelConfig], section: String = "relabel_configs") -> String? {
+        var map: [String: String] = [:]
+        for label in labels { map[label.name] = label.value }
+        for (index, config) in configs.enumerated() where !apply(config, to: &map) {
+            var reason = "\(section)[\(index)]: action \(config.action.rawValue)"
+            if !config.sourceLabels.isEmpty { reason += ", source_labels [\(config.sourceLabels.joined(separator: ", "))]" }
+            switch config.action {
+            case .keepequal, .dropequal: reason += ", target_label \(config.targetLabel)"
+            default: reason += ", regex \(config.regex.pattern)"
+            }
+            return reason
+        }
+        return nil
+    }
+
     /// Applies one step; false means drop.
     static func apply(_ config: RelabelConfig, to map: inout [String: String]) -> Bool {
         let value: String

@@ -22,12 +22,16 @@ public struct MonitoringServer: Sendable {
     let dashboardsDirectory: String
     /// Starts a graceful shutdown for `/-/quit`; the lifecycle gate in front decides whether it is reachable.
     let quit: @Sendable () async -> Void
+    let state: ServerState
+    let version: String
 
     public init(store: TimeSeriesStore, scrapeManager: ScrapeManager, metrics: VigilMetrics, state: ServerState, version: String,
                 ruleManager: RuleManager? = nil, dashboardsDirectory: String = "dashboards", admin: AdminAPI = .disabled,
                 queryOptions: QueryOptions = QueryOptions(), logger: Logger, quit: @escaping @Sendable () async -> Void = {}, reload: @escaping @Sendable () async -> String?) {
         self.dashboardsDirectory = dashboardsDirectory
         self.quit = quit
+        self.state = state
+        self.version = version
         self.api = PrometheusAPI(store: store, scrapeManager: scrapeManager, state: state, version: version,
                                  queryOptions: queryOptions, ruleManager: ruleManager, admin: admin)
         self.ruleManager = ruleManager
@@ -49,7 +53,11 @@ public struct MonitoringServer: Sendable {
         }
         api.addRoutes(to: router)
         DashboardRoutes(dashboardPath: dashboardsDirectory + "/ml-api-dashboard.json", querier: store, options: api.queryOptions).addRoutes(to: router)
-        if let ruleManager { PagesRoutes(ruleManager: ruleManager, scrapeManager: scrapeManager).addRoutes(to: router) }
+        if let ruleManager {
+            PagesRoutes(ruleManager: ruleManager, scrapeManager: scrapeManager, state: state, alertHistory: AlertHistory(querier: store))
+                .addRoutes(to: router)
+        }
+        StatusPagesRoutes(store: store, scrapeManager: scrapeManager, state: state, version: version).addRoutes(to: router)
         router.get("/") { _, _ in
             Response(status: .found, headers: [.location: "/alerts"])
         }

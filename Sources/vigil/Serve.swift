@@ -362,7 +362,7 @@ actor Reloader {
             await state.setAlertmanagerURLs(Notifier.alertsEndpoints(from: configuration.alerting))
             logger.info("configuration reloaded", metadata: ["config.file": .string(configURL.path)])
         } catch {
-            await state.recordReload(success: false, yaml: nil)
+            await state.recordReload(success: false, yaml: nil, error: "\(error)")
             logger.error("configuration reload failed, keeping the running one", metadata: ["error": .string("\(error)")])
             failures.append("\(error)")
         }

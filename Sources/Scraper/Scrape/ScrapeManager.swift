@@ -22,6 +22,8 @@ public actor ScrapeManager: Service {
     private var loops: [ScrapeTargetSpec: (task: Task<Void, Never>, loop: ScrapeLoop)] = [:]
     private var statuses: [ScrapeTargetSpec: TargetStatus] = [:]
     private var dropped: [DroppedTarget] = []
+    /// Targets whose labels after relabeling are unusable; Prometheus leaves them out of `droppedTargets`.
+    private var failed: [DroppedTarget] = []
     private var fileSnapshots: [String: FileDiscoverySnapshot] = [:]
     /// The last good answer of each HTTP SD endpoint, by `job/index`, kept while refreshes fail.
     private var httpGroups: [String: [TargetGroup]] = [:]
@@ -85,6 +87,9 @@ public actor ScrapeManager: Service {
     }
 
     public func droppedTargets() -> [DroppedTarget] { dropped }
+
+    /// Targets that relabeling kept but left unusable (no address, a bad interval), with the reason.
+    public func failedTargets() -> [DroppedTarget] { failed }
 
     public func currentConfiguration() -> PrometheusConfiguration { configuration }
 
@@ -152,6 +157,7 @@ public actor ScrapeManager: Service {
     private func sync() {
         var wanted: [ScrapeTargetSpec] = []
         var newDropped: [DroppedTarget] = []
+        var newFailed: [DroppedTarget] = []
         for config in configuration.scrapeConfigs {
             var groups = config.staticConfigs
             for (index, fileSD) in config.fileSDConfigs.enumerated() {
@@ -167,16 +173,19 @@ public actor ScrapeManager: Service {
             let result = config.targets(from: groups)
             for failure in result.failures {
                 logger.warning("target dropped", metadata: ["job": .string(config.jobName), "error": .string(failure.description)])
+                newFailed.append(DroppedTarget(job: config.jobName, discoveredLabels: failure.discoveredLabels, reason: failure.message))
             }
             for target in result.targets {
                 if target.isDropped {
-                    newDropped.append(DroppedTarget(job: config.jobName, discoveredLabels: target.discoveredLabels))
+                    let reason = Relabeling.dropReason(target.discoveredLabels, with: config.relabelConfigs) ?? "dropped by relabeling"
+                    newDropped.append(DroppedTarget(job: config.jobName, discoveredLabels: target.discoveredLabels, reason: reason))
                 } else {
                     wanted.append(ScrapeTargetSpec(config: config, target: target))
                 }
             }
         }
         dropped = newDropped
+        failed = newFailed
         let wantedSet = Set(wanted)
         for (spec, running) in loops where !wantedSet.contains(spec) {
             running.task.cancel()

@@ -35,10 +35,19 @@ public struct TargetStatus: Sendable, Equatable {
     }
 }
 
-/// A target dropped by relabeling, kept for `droppedTargets`.
+/// A target that is not scraped: relabeling dropped it (kept for `droppedTargets`), or its labels after relabeling
+/// are unusable, such as an address with a path.
 public struct DroppedTarget: Sendable, Equatable {
     public var job: String
     public var discoveredLabels: Labels
+    /// Why it is not scraped, for `/service-discovery`: the relabeling step that dropped it, or what is wrong with it.
+    public var reason: String
+
+    public init(job: String, discoveredLabels: Labels, reason: String) {
+        self.job = job
+        self.discoveredLabels = discoveredLabels
+        self.reason = reason
+    }
 }
 
 /// The outcome of one scrape, for Vigil's own metrics.

@@ -235,43 +235,24 @@ public struct PrometheusAPI: Sendable {
     }
 
     func tsdbStatus() async -> Response {
-        let stats = await store.stats()
-        let allSeries = await store.seriesLabels(matching: [])
-        // Keyed by bytes, so values that differ only in Unicode normalisation count separately.
-        var byMetric: [ByteString: Int] = [:]
-        var valuesByName: [ByteString: Set<ByteString>] = [:]
-        var bytesByName: [ByteString: Int] = [:]
-        var byPair: [ByteString: Int] = [:]
-        for labels in allSeries {
-            byMetric[ByteString(labels.name ?? ""), default: 0] += 1
-            for label in labels {
-                valuesByName[ByteString(label.name), default: []].insert(ByteString(label.value))
-                bytesByName[ByteString(label.name), default: 0] += label.value.utf8.count
-                byPair[ByteString("\(label.name)=\(label.value)"), default: 0] += 1
-            }
-        }
-        func top(_ counts: [ByteString: Int]) -> [(String, Int)] {
-            Array(counts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(10)).map { ($0.key.string, $0.value) }
-        }
-        let pairs = valuesByName.values.reduce(0) { $0 + $1.count }
+        let status = await TSDBStatus.compute(store)
         return successResponse { json in
             json.object { json in
                 json.key("headStats")
                 json.object { json in
-                    json.key("numSeries"); json.int(stats.series)
-                    json.key("numLabelPairs"); json.int(pairs)
-                    json.key("chunkCount"); json.int(stats.chunks + stats.headChunks)
-                    json.key("minTime"); json.raw(String(stats.minTime ?? 0))
-                    json.key("maxTime"); json.raw(String(stats.maxTime ?? 0))
+                    json.key("numSeries"); json.int(status.numSeries)
+                    json.key("numLabelPairs"); json.int(status.numLabelPairs)
+                    json.key("chunkCount"); json.int(status.chunkCount)
+                    json.key("minTime"); json.raw(String(status.minTime ?? 0))
+                    json.key("maxTime"); json.raw(String(status.maxTime ?? 0))
                 }
-                for (key, counts) in [("seriesCountByMetricName", byMetric), ("labelValueCountByLabelName", valuesByName.mapValues(\.count)),
-                                      ("memoryInBytesByLabelName", bytesByName), ("seriesCountByLabelValuePair", byPair)] {
+                for (key, entries) in status.lists {
                     json.key(key)
                     json.array { json in
-                        for (name, value) in top(counts) {
+                        for entry in entries {
                             json.object { json in
-                                json.key("name"); json.string(name)
-                                json.key("value"); json.int(value)
+                                json.key("name"); json.string(entry.name)
+                                json.key("value"); json.int(entry.value)
                             }
                         }
                     }

@@ -9,6 +9,9 @@ public actor ServerState {
     public private(set) var configYAML: String
     public private(set) var reloadConfigSuccess = true
     public private(set) var lastConfigTime = Date()
+    /// When the last reload was tried, nil before the first; with its error when it failed, for `/status`.
+    public private(set) var lastReloadAttempt: Date?
+    public private(set) var lastReloadError: String?
     /// Where alerts are sent (`…/api/v2/alerts`), for `/api/v1/alertmanagers`.
     public private(set) var alertmanagerURLs: [String] = []
 
@@ -26,8 +29,10 @@ public actor ServerState {
     }
 
     /// Notes a reload attempt; the YAML shown by `/api/v1/status/config` changes only when it succeeded.
-    public func recordReload(success: Bool, yaml: String?) {
+    public func recordReload(success: Bool, yaml: String?, error: String? = nil) {
         reloadConfigSuccess = success
+        lastReloadAttempt = Date()
+        lastReloadError = success ? nil : error
         if success, let yaml {
             configYAML = yaml
             lastConfigTime = Date()

@@ -5,13 +5,27 @@ import TSDB
 ///
 /// Pages are self-contained (no scripts, no CDN) so they work offline and without JavaScript.
 public enum PageLayout {
-    /// The sections in the nav bar, in order; `/graph` and `/dashboard` may not exist yet.
-    public static let sections: [(path: String, title: String)] = [
-        ("/alerts", "Alerts"), ("/rules", "Rules"), ("/targets", "Targets"), ("/graph", "Graph"), ("/dashboard", "Dashboard"),
+    /// One entry of the nav bar: a link, or a menu of links (drawn as `<details>`, so it opens without JavaScript).
+    public enum NavEntry: Sendable {
+        case link(path: String, title: String)
+        case menu(title: String, links: [(path: String, title: String)])
+    }
+
+    /// The nav bar, in Prometheus's order and at its paths, so a Prometheus user finds every page where they expect it.
+    public static let navigation: [NavEntry] = [
+        .link(path: "/graph", title: "Graph"), .link(path: "/alerts", title: "Alerts"), .link(path: "/rules", title: "Rules"),
+        .link(path: "/targets", title: "Targets"), .link(path: "/service-discovery", title: "Service discovery"),
+        .menu(title: "Status", links: [
+            ("/status", "Runtime & build info"), ("/tsdb-status", "TSDB status"), ("/flags", "Command-line flags"),
+            ("/config", "Configuration"),
+        ]),
+        .link(path: "/dashboards", title: "Dashboards"),
     ]
 
-    /// Renders a whole document; `refreshSeconds` adds a meta refresh, and `body` is already-escaped HTML.
-    public static func render(title: String, activePath: String, refreshSeconds: Int? = nil, body: String) -> String {
+    /// Renders a whole document; `refreshSeconds` adds a meta refresh, `scripts` are same-origin script paths loaded
+    /// with `defer` (the Content-Security-Policy allows no inline script), and `body` is already-escaped HTML.
+    public static func render(title: String, activePath: String, refreshSeconds: Int? = nil, scripts: [String] = [],
+                              body: String) -> String {
         var html = """
             <!DOCTYPE html>
             <html lang="en">
@@ -22,15 +36,51 @@ public enum PageLayout {
 
             """
         if let refreshSeconds { html += "<meta http-equiv=\"refresh\" content=\"\(refreshSeconds)\">\n" }
-        html += "<title>\(HTML.escape(title)) · Vigil</title>\n<style>\(css)</style>\n</head>\n<body>\n"
-        html += "<header class=\"top\"><nav><a class=\"brand\" href=\"/alerts\">Vigil</a>"
-        for section in sections {
-            let current = section.path == activePath ? " class=\"current\" aria-current=\"page\"" : ""
-            html += "<a href=\"\(section.path)\"\(current)>\(section.title)</a>"
-        }
-        html += "</nav></header>\n<main>\n<h1>\(HTML.escape(title))</h1>\n\(body)\n</main>\n</body>\n</html>\n"
+        html += "<title>\(HTML.escape(title)) · Vigil</title>\n<style>\(css)\(navCSS)\(PageStyle.css)</style>\n"
+        for script in scripts { html += "<script defer src=\"\(HTML.escape(script))\"></script>\n" }
+        html += "</head>\n<body>\n"
+        html += "<header class=\"top\">\(navigationBar(activePath: activePath))</header>\n"
+        html += "<main>\n<h1>\(HTML.escape(title))</h1>\n\(body)\n</main>\n</body>\n</html>\n"
         return html
     }
+
+    /// The nav bar; the entry for `activePath` (or the menu holding it) is marked current. `/dashboard/…` pages
+    /// count as Dashboards.
+    static func navigationBar(activePath: String) -> String {
+        func isCurrent(_ path: String) -> Bool {
+            path == activePath || (path == "/dashboards" && activePath.hasPrefix("/dashboard"))
+        }
+        func link(_ path: String, _ title: String) -> String {
+            let current = isCurrent(path) ? " class=\"current\" aria-current=\"page\"" : ""
+            return "<a href=\"\(path)\"\(current)>\(HTML.escape(title))</a>"
+        }
+        var html = "<nav aria-label=\"Main\"><a class=\"brand\" href=\"/\">Vigil</a>"
+        for entry in navigation {
+            switch entry {
+            case .link(let path, let title):
+                html += link(path, title)
+            case .menu(let title, let links):
+                let current = links.contains { isCurrent($0.path) } ? " current" : ""
+                html += "<details class=\"menu\(current)\"><summary>\(HTML.escape(title))</summary><div class=\"menu-items\">"
+                for item in links { html += link(item.path, item.title) }
+                html += "</div></details>"
+            }
+        }
+        return html + "</nav>"
+    }
+
+    /// The nav bar's drop-down menu, added to the shared style.
+    static let navCSS = """
+        .top details.menu{position:relative}
+        .top details.menu>summary{color:var(--navfg);padding:6px 10px;border-radius:6px;opacity:.8;cursor:pointer;list-style:none}
+        .top details.menu>summary::-webkit-details-marker{display:none}
+        .top details.menu>summary::after{content:" ▾";font-size:.8em}
+        .top details.menu>summary:hover,.top details.menu[open]>summary{opacity:1;background:rgba(255,255,255,.08)}
+        .top details.menu.current>summary{opacity:1;background:rgba(255,255,255,.14)}
+        .top .menu-items{position:absolute;top:100%;right:0;z-index:2;min-width:14em;margin-top:4px;padding:4px;\
+        background:var(--nav);border:1px solid rgba(255,255,255,.15);border-radius:8px;display:flex;flex-direction:column}
+        .top .menu-items a{white-space:nowrap}
+        """
 
     static let css = """
         :root{--bg:#f6f7f9;--card:#fff;--fg:#1d2330;--muted:#5f6b7a;--border:#dde1e7;--code:#eef1f5;--link:#1f5fbf;\

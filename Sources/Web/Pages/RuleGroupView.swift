@@ -48,6 +48,8 @@ public struct RuleView: Sendable {
     /// When the rule was last evaluated; nil before its first evaluation.
     public var lastEvaluation: Timestamp?
     public var evaluationSeconds: Double
+    /// Firing episodes of this alerting rule over the last 24 hours, from stored `ALERTS`; nil when not known.
+    public var firedLast24h: Int?
 
     public init(name: String, isAlerting: Bool, exprText: String, holdDuration: Int64 = 0, keepFiringFor: Int64 = 0,
                 labels: Labels = Labels(), annotations: Labels = Labels(), alerts: [AlertState] = [],
