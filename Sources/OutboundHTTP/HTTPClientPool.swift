@@ -57,6 +57,16 @@ public final class HTTPClientPool: Sendable {
         for client in all { try? await client.shutdown() }
     }
 
+    /// A pool dropped without `shutdown()` (a task cancelled or a test failing early) still closes its
+    /// clients, which would otherwise leak their connections and stop a debug build in their deinit.
+    deinit {
+        let remaining = clients.withLock { clients in
+            defer { clients = [:] }
+            return Array(clients.values)
+        }
+        for client in remaining { client.shutdown { _ in } }
+    }
+
     /// A client and a request for `url` with the settings' TLS material, credentials and server name applied.
     public func prepare(
         url: String, settings: HTTPClientConfiguration
