@@ -55,7 +55,8 @@ public enum DashboardPage {
         for choice in refreshes {
             body += pill(choice.label, href: link(from: window.from, to: window.to, refresh: choice.label), selected: choice.label == refreshLabel)
         }
-        body += "<span class=\"spacer\"></span><span class=\"muted small\" id=\"updated\"></span></div>\n"
+        body += "<span class=\"spacer\"></span><span class=\"muted small\" id=\"updated\"></span>"
+        body += "<a class=\"pill\" href=\"/dashboards\">All dashboards</a></div>\n"
         if !window.isRelative {
             body += "<p class=\"small\" id=\"absolute-range\">\(HTML.escape(GraphPanelOptions.formatTime(window.start))) to "
             body += "\(HTML.escape(GraphPanelOptions.formatTime(window.end))) UTC · <a href=\"\(HTML.escape(link(from: "now-1h", to: "now")))\">back to now</a></p>\n"
@@ -80,6 +81,7 @@ public enum DashboardPage {
             let targets = panel.targets.filter { $0.hide != true && !$0.expr.isEmpty }.map { target in
                 var target = target
                 target.expr = DashboardVariables.substitute(target.expr, variables: request.variables, builtins: builtins)
+                target.legendFormat = target.legendFormat.map { DashboardVariables.substitute($0, variables: request.variables, builtins: builtins) }
                 target.hide = nil
                 return target
             }
@@ -243,6 +245,8 @@ public enum DashboardPage {
         table.legend{font-size:.78rem}
         table.legend th,table.legend td{padding:1px 8px;border-top:0}
         table.legend td:first-child{word-break:break-all}
+        .control{display:inline-flex;flex-wrap:wrap;gap:6px;align-items:center;font-size:.85rem;color:var(--muted)}
+        .control select,.control input{font:inherit;color:var(--fg);background:var(--bg);border:1px solid var(--border);border-radius:6px;padding:3px 6px;max-width:100%}
         .row-title{font-size:1.05rem;margin:10px 0 0;align-self:end}
         .panel-text{padding:8px 12px;white-space:pre-wrap;font-size:.9rem;overflow:auto}
         .problem{margin:0 0 8px}

@@ -107,7 +107,7 @@ public enum GraphPage {
             if let moment = panel.moment { html += hidden(name + "moment_input", GraphPanelOptions.formatTime(moment)) }
         } else {
             html += "<label class=\"control\">Evaluation time <input type=\"datetime-local\" step=\"1\" name=\"\(name)moment_input\" "
-            html += "value=\"\(panel.moment.map(localInputValue) ?? "")\"> <span class=\"muted small\">UTC, empty for now</span></label>"
+            html += "value=\"\(panel.moment.map(localInputValue) ?? "")\" title=\"UTC; empty evaluates now\"> UTC</label>"
             html += hidden(name + "range_input", PrometheusDuration(milliseconds: panel.range).description)
             if let end = panel.end { html += hidden(name + "end_input", GraphPanelOptions.formatTime(end)) }
             if let step = panel.step { html += hidden(name + "step_input", GraphPanelOptions.formatSeconds(step)) }
@@ -213,8 +213,6 @@ public enum GraphPage {
     static let css = """
         .graph-panel{overflow:visible;padding-bottom:4px}
         .graph-panel>.toolbar{padding:0 10px;margin-bottom:8px}
-        .control{display:inline-flex;gap:6px;align-items:center;font-size:.85rem;color:var(--muted)}
-        .control select,.control input{font:inherit;color:var(--fg);background:var(--bg);border:1px solid var(--border);border-radius:6px;padding:3px 6px}
         .control input.step-input{width:6em}
         .expr-box{flex:1;position:relative;display:flex;min-width:0}
         .completions{position:absolute;left:0;top:100%;z-index:5;margin:2px 0 0;padding:4px 0;list-style:none;min-width:260px;max-width:100%;\
@@ -230,7 +228,8 @@ public enum GraphPage {
         .zoom-box{fill:var(--link);opacity:.15}
         .query-form{display:flex;gap:8px;align-items:flex-start;padding:10px;overflow:visible}
         .query-form textarea{flex:1;font:14px/1.5 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;padding:6px 8px;\
-        border:1px solid var(--border);border-radius:6px;background:var(--bg);color:var(--fg);resize:vertical;min-height:36px}
+        border:1px solid var(--border);border-radius:6px;background:var(--bg);color:var(--fg);resize:vertical;min-height:36px;\
+        field-sizing:content;max-height:12em;min-width:0}
         .query-form button{cursor:pointer;font:inherit;padding:6px 14px}
         .parse-error{padding:0 14px 10px}
         pre.caret{margin:6px 0 0;font-size:14px;line-height:1.4;overflow-x:auto}
