@@ -125,6 +125,22 @@ private func screenshots(_ page: ChromiumSession, name: String, into directory: 
                 #expect(try page.evaluate("document.querySelectorAll('#graph-0 path.area').length") as? Int == 3, "stacked areas for 3 endpoints")
                 let ticks = try page.evaluate("Array.prototype.map.call(document.querySelectorAll('#graph-0 text.tick'), function (t) { return t.textContent; })") as? [String] ?? []
                 #expect(ticks.count >= 6 && Set(ticks).count == ticks.count, "axis labels repeat: \(ticks)")
+                // Ranges from 5m to 30d at narrow and wide widths: time labels never repeat; small values keep their digits.
+                let repeats = try page.evaluate(#"""
+                    (function () {
+                      var now = Math.floor(Date.now() / 1000), out = [];
+                      [300, 3600, 86400, 2 * 86400, 7 * 86400, 30 * 86400].forEach(function (range) {
+                        [4, 12, 30].forEach(function (count) {
+                          var labels = VigilCharts.timeTicks(now - range, now, count, true).map(function (t) { return t[1]; });
+                          if (!labels.length || new Set(labels).size !== labels.length) out.push(range + 's/' + count + ': ' + labels.join(' '));
+                        });
+                      });
+                      var y = VigilCharts.axisLabels([0.0046, 0.00465, 0.0047, 0.00475, 0.0048], 0.00005, 'none');
+                      if (new Set(y).size !== y.length) out.push('y: ' + y.join(' '));
+                      return out;
+                    })()
+                    """#) as? [Any]
+                #expect(repeats?.isEmpty == true, "repeated labels: \(String(describing: repeats))")
                 try screenshots(page, name: "graph", into: shots, redrawn: "document.querySelector('#graph-0 svg.chart-svg:not([data-old])') !== null", height: 1100)
 
                 // Dragging across the middle half of the 30m graph zooms to about 15m and keeps the table panel.
