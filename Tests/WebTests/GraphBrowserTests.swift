@@ -63,7 +63,10 @@ private func screenshots(_ page: ChromiumSession, name: String, into directory: 
     try page.resize(width: 390, height: 844, mobile: true, scale: 2)
     try page.waitFor(redrawn, what: "charts redrawn at phone width")
     try page.screenshot(directory.appendingPathComponent("\(name)-phone.png").path)
+    // Back at desktop width, wait for the redraw, so later drags measure the charts the page shows.
+    try page.evaluate("document.querySelectorAll('svg.chart-svg').forEach(function (s) { s.setAttribute('data-old', '1'); }); true")
     try page.resize(width: 1280, height: height)
+    try page.waitFor(redrawn, what: "charts redrawn at desktop width")
 }
 
 @Suite(.serialized) struct GraphBrowserTests {
