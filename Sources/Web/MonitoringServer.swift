@@ -1,5 +1,6 @@
 import Hummingbird
 import Logging
+import Model
 import NIOCore
 import PromQL
 import Rules
@@ -18,7 +19,8 @@ public struct MonitoringServer: Sendable {
     let logger: Logger
 
     public let ruleManager: RuleManager?
-    /// The directory of Grafana dashboard JSON files (`--web.dashboards.path`); `/dashboard` draws `ml-api-dashboard.json`.
+    /// The directory of Grafana dashboard JSON files (`--web.dashboards.path`), listed at `/dashboards`; `/dashboard`
+    /// draws `ml-api-dashboard.json`.
     let dashboardsDirectory: String
     /// Starts a graceful shutdown for `/-/quit`; the lifecycle gate in front decides whether it is reachable.
     let quit: @Sendable () async -> Void
@@ -52,14 +54,16 @@ public struct MonitoringServer: Sendable {
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: await metrics.render())))
         }
         api.addRoutes(to: router)
-        DashboardRoutes(dashboardPath: dashboardsDirectory + "/ml-api-dashboard.json", querier: store, options: api.queryOptions).addRoutes(to: router)
+        let retention = (try? PrometheusDuration(parsing: api.state.storageRetention)).flatMap { $0.milliseconds > 0 ? $0.milliseconds : nil }
+        DashboardRoutes(dashboardsDirectory: dashboardsDirectory, querier: store, options: api.queryOptions, retention: retention).addRoutes(to: router)
         if let ruleManager {
             PagesRoutes(ruleManager: ruleManager, scrapeManager: scrapeManager, state: state, alertHistory: AlertHistory(querier: store))
                 .addRoutes(to: router)
         }
         StatusPagesRoutes(store: store, scrapeManager: scrapeManager, state: state, version: version).addRoutes(to: router)
+        // As in Prometheus: the start page is the expression browser.
         router.get("/") { _, _ in
-            Response(status: .found, headers: [.location: "/alerts"])
+            Response(status: .found, headers: [.location: "/graph"])
         }
         router.get("/-/healthy") { _, _ in plainText("Vigil is Healthy.\n") }
         router.get("/-/ready") { _, _ in plainText("Vigil is Ready.\n") }

@@ -11,6 +11,7 @@ import TSDB
 private let repositoryRoot = URL(fileURLWithPath: #filePath).resolvingSymlinksInPath()
     .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 private let dashboardPath = repositoryRoot.appendingPathComponent("dashboards/ml-api-dashboard.json").path
+private let dashboardsDirectory = repositoryRoot.appendingPathComponent("dashboards").path
 
 /// The seed dashboard's panels: title, Grafana panel type, and queries in order.
 private let expectedPanels: [(title: String, type: String, exprs: [String])] = [
@@ -31,16 +32,16 @@ private let expectedPanels: [(title: String, type: String, exprs: [String])] = [
 
 /// A router with the query API and the dashboard routes over `fixture`'s store, behind the guard `vigil serve` puts
 /// in front (so the browser tests run under its Content-Security-Policy).
-private func dashboardRouter(_ fixture: MonitoringFixture, path: String = dashboardPath) -> Router<BasicRequestContext> {
+func dashboardRouter(_ fixture: MonitoringFixture, directory: String = dashboardsDirectory, file: String = "ml-api-dashboard.json") -> Router<BasicRequestContext> {
     let router = Router()
     router.add(middleware: WebGuard(configuration: .open, enableLifecycle: false).middleware())
     fixture.server.api.addRoutes(to: router)
-    DashboardRoutes(dashboardPath: path, querier: fixture.store).addRoutes(to: router)
+    DashboardRoutes(dashboardsDirectory: directory, defaultFile: file, querier: fixture.store).addRoutes(to: router)
     return router
 }
 
 /// An hour of data shaped like the ML API's metrics at 15 s scrapes, ending now.
-private func loadSeedShapedHour(into store: TimeSeriesStore) async throws {
+func loadSeedShapedHour(into store: TimeSeriesStore) async throws {
     let now = Timestamp(Date().timeIntervalSince1970) * 1000
     let steps = 241
     let start = now - Timestamp(steps - 1) * 15_000
@@ -119,6 +120,14 @@ private struct SplitMix {
     }
 }
 
+/// The value of the first `name="…"` attribute in `html`, unescaped only for `&amp;`.
+func attribute(_ name: String, in html: String) -> String? {
+    guard let start = html.range(of: " \(name)=\"") else { return nil }
+    let rest = html[start.upperBound...]
+    guard let end = rest.firstIndex(of: "\"") else { return nil }
+    return rest[..<end].replacingOccurrences(of: "&amp;", with: "&")
+}
+
 @Suite struct DashboardTests {
     @Test func dashboardFileIsAGrafanaDashboardWithTheSeedPanels() throws {
         let data = try Data(contentsOf: URL(fileURLWithPath: dashboardPath))
@@ -192,10 +201,14 @@ private struct SplitMix {
                 #expect(page.components(separatedBy: "<section class=\"card panel ").count - 1 == expectedPanels.count)
                 #expect(!page.contains("</script><"), "the model must not end its script element early")
             }
+            // The older `?range=` still works; links use Grafana's `from`/`to`.
             try await client.execute(uri: "/dashboard?range=6h&refresh=10s", method: .get) { response in
                 let page = String(buffer: response.body)
-                #expect(page.contains("data-range=\"21600\" data-refresh=\"10\""))
-                #expect(page.contains("<a class=\"pill selected\" href=\"?range=6h&amp;refresh=10s\">6h</a>"))
+                let startText = try #require(attribute("data-start", in: page)), endText = try #require(attribute("data-end", in: page))
+                let start = try #require(Double(startText)), end = try #require(Double(endText))
+                #expect(end - start == 21_600)
+                #expect(page.contains("data-relative=\"1\" data-refresh=\"10\""))
+                #expect(page.contains("<a class=\"pill selected\" href=\"/dashboard?from=now-6h&amp;to=now&amp;refresh=10s\">6h</a>"))
             }
             try await client.execute(uri: "/static/charts.js", method: .get) { response in
                 #expect(response.headers[.contentType] == "application/javascript; charset=utf-8")
@@ -210,7 +223,7 @@ private struct SplitMix {
         let original = try String(contentsOfFile: dashboardPath, encoding: .utf8)
         try original.write(to: copy, atomically: true, encoding: .utf8)
         let fixture = try MonitoringFixture()
-        let app = Application(router: dashboardRouter(fixture, path: copy.path))
+        let app = Application(router: dashboardRouter(fixture, directory: copy.deletingLastPathComponent().path, file: copy.lastPathComponent))
         try await app.test(.router) { client in
             try await client.execute(uri: "/dashboard", method: .get) { response in
                 #expect(String(buffer: response.body).contains(">API Status</h2>"))
@@ -238,7 +251,7 @@ private struct SplitMix {
             try await client.execute(uri: "/graph?g0.expr=\(HTML.queryValue("up"))&g0.tab=1", method: .get) { response in
                 #expect(response.status == .ok)
                 let page = String(buffer: response.body)
-                #expect(page.contains("<textarea id=\"expr-input\" name=\"g0.expr\""))
+                #expect(page.contains("<textarea id=\"expr-0\" class=\"expr-input\" name=\"g0.expr\""))
                 #expect(page.contains(">up</textarea>"))
                 #expect(page.contains(#"<span class="metric">up</span>{<span class="lname">instance</span>="<span class="lvalue">a:1</span>", <span class="lname">job</span>="<span class="lvalue">api</span>"}"#))
                 #expect(page.contains("vector, 3 series"))
@@ -253,8 +266,8 @@ private struct SplitMix {
             }
             try await client.execute(uri: "/graph?g0.expr=\(HTML.queryValue("rate(requests_total[5m])"))&g0.tab=0", method: .get) { response in
                 let page = String(buffer: response.body)
-                #expect(page.contains("id=\"graph\" data-expr=\"rate(requests_total[5m])\" data-range=\"3600\""))
-                #expect(!page.contains("id=\"table\""))
+                #expect(page.contains("id=\"graph-0\" data-expr=\"rate(requests_total[5m])\""))
+                #expect(!page.contains("id=\"table-0\""))
             }
         }
     }
@@ -276,7 +289,7 @@ private struct SplitMix {
                     // The caret line puts `^` under column 20, after the `1 | ` gutter.
                     #expect(page.contains("sum(rate(up[5m]) + <mark>*</mark> 2)"))
                     #expect(page.contains("<span class=\"muted\">    </span>\(String(repeating: " ", count: 19))<span class=\"error\">^</span>"))
-                    #expect(!page.contains("id=\"table\"") && !page.contains("id=\"graph\""))
+                    #expect(!page.contains("id=\"table-0\"") && !page.contains("id=\"graph-0\""))
                 }
             }
         }
@@ -324,7 +337,8 @@ private struct SplitMix {
             #expect(graph.stdout.contains("data-loaded=\"4\""), "the graph did not draw the 4 series")
             #expect(graph.stdout.components(separatedBy: "class=\"line\"").count - 1 == 4)
 
-            for (file, path, size) in [("dashboard.png", "/dashboard?range=1h&refresh=off", "1280,1420"), ("graph.png", graphPath, "1280,1000")] {
+            // graph.png and its dark and phone forms are GraphBrowserTests' screenshots.
+            for (file, path, size) in [("dashboard.png", "/dashboard?range=1h&refresh=off", "1280,1420")] {
                 let target = shots.appendingPathComponent(file).path
                 try? FileManager.default.removeItem(atPath: target)
                 let run = try await chromium(browser, [budget, "--window-size=\(size)", "--screenshot=\(target)", base + path])

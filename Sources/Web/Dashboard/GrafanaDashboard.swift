@@ -1,9 +1,12 @@
 import Foundation
 
-/// GrafanaDashboard is the part of a Grafana dashboard JSON file that Vigil's `/dashboard` page draws.
+/// GrafanaDashboard is the part of a Grafana dashboard JSON file that Vigil's dashboard pages draw.
 ///
-/// Only the fields the page needs are decoded; everything else in the file is Grafana's business and is ignored.
+/// Only the fields the pages need are decoded, and leniently (a panel without `gridPos` or a target without `expr`
+/// still loads), because dashboards exported from Grafana omit defaults; everything else is Grafana's business.
 public struct GrafanaDashboard: Codable, Sendable, Equatable {
+    /// Grafana's stable id, used in `/dashboards/<uid>`; files without one are named by their file name.
+    public var uid: String?
     public var title: String
     public var description: String?
     public var panels: [Panel]
@@ -14,6 +17,19 @@ public struct GrafanaDashboard: Codable, Sendable, Equatable {
     public var schemaVersion: Int?
     public var templating: Templating?
 
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        uid = try? container.decodeIfPresent(String.self, forKey: .uid)
+        title = try container.decodeIfPresent(String.self, forKey: .title) ?? "Untitled dashboard"
+        description = try? container.decodeIfPresent(String.self, forKey: .description)
+        panels = try container.decodeIfPresent([Panel].self, forKey: .panels) ?? []
+        time = try? container.decodeIfPresent(TimeRange.self, forKey: .time)
+        // Grafana writes `"refresh": false` when auto-refresh is off.
+        refresh = try? container.decodeIfPresent(String.self, forKey: .refresh)
+        schemaVersion = try? container.decodeIfPresent(Int.self, forKey: .schemaVersion)
+        templating = try container.decodeIfPresent(Templating.self, forKey: .templating)
+    }
+
     /// Panel is one visualisation: a stat, gauge or time series, with its queries and display options.
     public struct Panel: Codable, Sendable, Equatable {
         public var id: Int?
@@ -23,9 +39,41 @@ public struct GrafanaDashboard: Codable, Sendable, Equatable {
         public var gridPos: GridPos
         public var fieldConfig: FieldConfig?
         public var targets: [Target]
+        /// The panels of a collapsed row, which Grafana keeps inside the row.
+        public var panels: [Panel]?
+        /// The text of a `text` panel.
+        public var options: Options?
 
         /// Unit is Grafana's unit id of the panel's values, such as "s", "reqpm" or "suffix: err/min".
         public var unit: String { fieldConfig?.defaults.unit ?? "none" }
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            id = try container.decodeIfPresent(Int.self, forKey: .id)
+            type = try container.decodeIfPresent(String.self, forKey: .type) ?? "timeseries"
+            title = try container.decodeIfPresent(String.self, forKey: .title) ?? ""
+            description = try container.decodeIfPresent(String.self, forKey: .description)
+            gridPos = try container.decodeIfPresent(GridPos.self, forKey: .gridPos) ?? GridPos(x: 0, y: 0, w: 12, h: 8)
+            fieldConfig = try container.decodeIfPresent(FieldConfig.self, forKey: .fieldConfig)
+            targets = try container.decodeIfPresent([Target].self, forKey: .targets) ?? []
+            panels = try container.decodeIfPresent([Panel].self, forKey: .panels)
+            options = try? container.decodeIfPresent(Options.self, forKey: .options)
+        }
+    }
+
+    /// Options holds the panel options the pages use: a text panel's content.
+    public struct Options: Codable, Sendable, Equatable {
+        public var content: String?
+    }
+
+    /// The panels in display order with collapsed rows opened, as Grafana shows them once expanded.
+    public var flattenedPanels: [Panel] {
+        panels.flatMap { panel -> [Panel] in
+            guard panel.type == "row", let inner = panel.panels, !inner.isEmpty else { return [panel] }
+            var row = panel
+            row.panels = nil
+            return [row] + inner
+        }
     }
 
     /// GridPos places a panel on Grafana's 24-column grid; `h` counts rows of 30 px.
@@ -34,6 +82,23 @@ public struct GrafanaDashboard: Codable, Sendable, Equatable {
         public var y: Int
         public var w: Int
         public var h: Int
+
+        public init(x: Int, y: Int, w: Int, h: Int) {
+            (self.x, self.y, self.w, self.h) = (x, y, w, h)
+        }
+
+        /// Reads the position, clamped to the 24-column grid and 1…200 rows so a hand-edited file cannot break the layout.
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            func read(_ key: CodingKeys, _ fallback: Int, _ range: ClosedRange<Int>) throws -> Int {
+                let value = try container.decodeIfPresent(Double.self, forKey: key) ?? Double(fallback)
+                return value.isFinite ? Int(min(max(value.rounded(), Double(range.lowerBound)), Double(range.upperBound))) : fallback
+            }
+            x = try read(.x, 0, 0...23)
+            y = try read(.y, 0, 0...10_000)
+            w = try read(.w, 12, 1...24)
+            h = try read(.h, 8, 1...200)
+        }
     }
 
     /// Target is one query of a panel; `legendFormat` names its series with `{{label}}` templates.
@@ -41,6 +106,22 @@ public struct GrafanaDashboard: Codable, Sendable, Equatable {
         public var expr: String
         public var legendFormat: String?
         public var refId: String?
+        /// Hidden targets (`"hide": true`) are not queried, as in Grafana.
+        public var hide: Bool?
+
+        public init(expr: String, legendFormat: String? = nil, refId: String? = nil) {
+            self.expr = expr
+            self.legendFormat = legendFormat
+            self.refId = refId
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            expr = try container.decodeIfPresent(String.self, forKey: .expr) ?? ""
+            legendFormat = try container.decodeIfPresent(String.self, forKey: .legendFormat)
+            refId = try container.decodeIfPresent(String.self, forKey: .refId)
+            hide = try? container.decodeIfPresent(Bool.self, forKey: .hide)
+        }
     }
 
     /// FieldConfig holds the panel-wide display defaults.
@@ -105,10 +186,92 @@ public struct GrafanaDashboard: Codable, Sendable, Equatable {
         public var list: [Variable]
 
         /// Variable is one template variable; for a data source, `query` is the plugin id ("prometheus").
+        ///
+        /// `query` is a string in most files and `{"query": "…"}` in newer ones; both decode to the string.
         public struct Variable: Codable, Sendable, Equatable {
             public var name: String
             public var type: String
             public var query: String?
+            public var label: String?
+            /// 0 shows the variable, 1 hides its label, 2 hides it.
+            public var hide: Int?
+            public var multi: Bool?
+            public var includeAll: Bool?
+            public var allValue: String?
+            /// The saved selection: one value or several.
+            public var current: Current?
+            /// Saved options of custom and interval variables.
+            public var options: [Option]?
+            /// Interval variables: whether `auto` is offered, in how many steps, and at least how long.
+            public var auto: Bool?
+            public var autoCount: Int?
+            public var autoMin: String?
+
+            enum CodingKeys: String, CodingKey {
+                case name, type, query, label, hide, multi, includeAll, allValue, current, options, auto
+                case autoCount = "auto_count"
+                case autoMin = "auto_min"
+            }
+
+            public init(name: String, type: String, query: String? = nil) {
+                self.name = name
+                self.type = type
+                self.query = query
+            }
+
+            public init(from decoder: any Decoder) throws {
+                let container = try decoder.container(keyedBy: CodingKeys.self)
+                name = try container.decode(String.self, forKey: .name)
+                type = try container.decodeIfPresent(String.self, forKey: .type) ?? "query"
+                if let text = try? container.decodeIfPresent(String.self, forKey: .query) {
+                    query = text
+                } else {
+                    query = (try? container.decodeIfPresent(QueryObject.self, forKey: .query))?.query
+                }
+                label = try? container.decodeIfPresent(String.self, forKey: .label)
+                hide = try? container.decodeIfPresent(Int.self, forKey: .hide)
+                multi = try? container.decodeIfPresent(Bool.self, forKey: .multi)
+                includeAll = try? container.decodeIfPresent(Bool.self, forKey: .includeAll)
+                allValue = try? container.decodeIfPresent(String.self, forKey: .allValue)
+                current = try? container.decodeIfPresent(Current.self, forKey: .current)
+                options = try? container.decodeIfPresent([Option].self, forKey: .options)
+                auto = try? container.decodeIfPresent(Bool.self, forKey: .auto)
+                autoCount = try? container.decodeIfPresent(Int.self, forKey: .autoCount)
+                autoMin = try? container.decodeIfPresent(String.self, forKey: .autoMin)
+            }
+
+            private struct QueryObject: Decodable {
+                var query: String?
+            }
+        }
+
+        /// Current is a variable's saved selection; `value` is a string or a list of strings in Grafana's files.
+        public struct Current: Codable, Sendable, Equatable {
+            public var values: [String]
+
+            public init(values: [String]) { self.values = values }
+
+            enum CodingKeys: String, CodingKey { case value }
+
+            public init(from decoder: any Decoder) throws {
+                let container = try decoder.container(keyedBy: CodingKeys.self)
+                if let one = try? container.decodeIfPresent(String.self, forKey: .value) {
+                    values = [one]
+                } else {
+                    values = (try? container.decodeIfPresent([String].self, forKey: .value)) ?? []
+                }
+            }
+
+            public func encode(to encoder: any Encoder) throws {
+                var container = encoder.container(keyedBy: CodingKeys.self)
+                try container.encode(values, forKey: .value)
+            }
+        }
+
+        /// Option is one saved choice of a custom or interval variable.
+        public struct Option: Codable, Sendable, Equatable {
+            public var text: String?
+            public var value: String?
         }
     }
 

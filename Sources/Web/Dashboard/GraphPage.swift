@@ -1,12 +1,14 @@
 import Foundation
+import Model
 import PromQL
 import TSDB
 
-/// GraphPage renders `/graph`, an expression browser like Prometheus's: a PromQL input with a Table and a Graph tab.
+/// GraphPage renders `/graph`, an expression browser like Prometheus's: query panels, each with a Table and a Graph tab.
 ///
-/// The Table tab is evaluated and rendered on the server so it works without JavaScript; the Graph tab
-/// draws a range query with `/static/charts.js`. Parameters use Prometheus's `g0.expr`/`g0.tab` form, where
-/// tab 0 is the graph and tab 1 the table.
+/// Everything but drawing happens on the server so the page works without JavaScript: the Table tab is evaluated
+/// here, panels are added and removed by links, and every control is a form field named as Prometheus's URL
+/// parameters (`g0.expr`, `g0.tab`, …, see `GraphPanelOptions`). `/static/graph.js` adds completion, Enter to run
+/// and drag-to-zoom; `/static/charts.js` draws the Graph tab from the range the server resolved.
 public enum GraphPage {
     /// Outcome is what evaluating the expression gave, for the page to show.
     public enum Outcome: Sendable {
@@ -22,55 +24,128 @@ public enum GraphPage {
         case deferred
     }
 
-    /// The graph ranges offered, as in `/dashboard`.
-    static let ranges = DashboardPage.ranges
+    /// The graph ranges the picker offers, up to the storage's retention; any other duration can be typed into the URL.
+    static let rangeChoices: [Int64] = {
+        let minutes: [Int64] = [5, 15, 30, 60, 120, 360, 720, 1440, 2880, 10_080, 20_160, 43_200, 129_600, 525_600]
+        return minutes.map { $0 * 60_000 }
+    }()
 
-    /// Renders the page for `expr` on `tab` (0 graph, 1 table) over the range labelled `range` (graph tab only).
-    public static func render(expr: String, tab: Int, range: String, outcome: Outcome) -> String {
-        let rangeLabel = ranges.contains { $0.label == range } ? range : "1h"
-        let seconds = ranges.first { $0.label == rangeLabel }!.seconds
+    /// The picker's choices for a store keeping `retention` milliseconds (nil: no limit), plus `current` if it is not one.
+    static func ranges(retention: Int64?, current: Int64) -> [Int64] {
+        let limit = retention.map { max($0, 300_000) } ?? Int64.max
+        var choices = rangeChoices.filter { $0 <= limit }
+        // The retention itself, when it is not a round choice (15d), so the whole store can be shown.
+        if let retention, retention > 300_000, retention < 365 * 86_400_000, !choices.contains(retention) { choices.append(retention) }
+        if !choices.contains(current) { choices.append(current) }
+        return choices.sorted()
+    }
+
+    /// Renders the page for `panels`, each with the outcome of evaluating it, at `now` (milliseconds).
+    public static func render(panels: [GraphPanelOptions], outcomes: [Outcome], retention: Int64?, now: Timestamp) -> String {
         var body = "<style>\(DashboardPage.css)\(css)</style>\n"
-        let lines = max(1, min(8, expr.split(separator: "\n", omittingEmptySubsequences: false).count))
-        body += "<form class=\"card query-form\" method=\"get\" action=\"/graph\">"
-        body += "<textarea id=\"expr-input\" name=\"g0.expr\" rows=\"\(lines)\" spellcheck=\"false\" autocomplete=\"off\" "
-        body += "placeholder=\"Expression (press Enter to execute)\" aria-label=\"PromQL expression\">\(HTML.escape(expr))</textarea>"
-        body += "<input type=\"hidden\" name=\"g0.tab\" value=\"\(tab)\"><input type=\"hidden\" name=\"g0.range_input\" value=\"\(HTML.escape(rangeLabel))\">"
-        body += "<button type=\"submit\" class=\"pill selected\">Execute</button></form>\n"
-        if case .parseError(let message, let line, let column) = outcome {
-            body += parseErrorHTML(expr: expr, message: message, line: line, column: column)
+        body += "<form id=\"graph-form\" method=\"get\" action=\"/graph\">\n"
+        // The first empty panel takes the focus, so a new panel can be typed into at once.
+        let focused = panels.firstIndex { $0.expr.isEmpty }
+        for (index, panel) in panels.enumerated() {
+            let outcome = index < outcomes.count ? outcomes[index] : .empty
+            body += panelHTML(panel, index: index, of: panels, outcome: outcome, retention: retention, now: now, focused: focused == index)
         }
-        body += "<div class=\"toolbar tabs\">"
-        body += tabLink("Table", expr: expr, tab: 1, range: rangeLabel, selected: tab == 1)
-        body += tabLink("Graph", expr: expr, tab: 0, range: rangeLabel, selected: tab == 0)
-        if tab == 0 {
-            body += "<span class=\"spacer\"></span><span class=\"muted small\">Range</span>"
-            for choice in ranges {
-                let href = "/graph?g0.expr=\(HTML.queryValue(expr))&g0.tab=0&g0.range_input=\(choice.label)"
-                body += "<a class=\"pill\(choice.label == rangeLabel ? " selected" : "")\" href=\"\(HTML.escape(href))\">\(choice.label)</a>"
-            }
-        }
-        body += "</div>\n"
-        switch outcome {
-        case .empty:
-            body += "<div class=\"card empty\">Enter a PromQL expression, such as <code class=\"expr\">up</code>.</div>"
-        case .parseError:
-            break
-        case .failed(let message):
-            body += "<div class=\"card empty error\" id=\"query-error\">\(HTML.escape(message))</div>"
-        case .value(let value, let at, let took):
-            body += tableHTML(value, at: at, took: took)
-        case .deferred:
-            body += "<section class=\"card\" id=\"graph\" data-expr=\"\(HTML.escape(expr))\" data-range=\"\(seconds)\">"
-            body += "<div class=\"graph-chart\" id=\"graph-chart\"><div class=\"empty\">Loading…</div></div>"
-            body += "<div class=\"graph-legend\" id=\"graph-legend\"></div>"
-            body += "<noscript><div class=\"empty\">The graph needs JavaScript; the Table tab works without it.</div></noscript></section>"
-        }
-        body += "\n<script src=\"/static/charts.js\"></script>\n"
+        var more = panels
+        more.append(GraphPanelOptions())
+        body += "<div class=\"toolbar\"><a class=\"pill\" id=\"add-panel\" href=\"\(HTML.escape(GraphPanelOptions.url(more)))\">Add panel</a></div>"
+        body += "</form>\n<script src=\"/static/charts.js\"></script>\n<script src=\"/static/graph.js\"></script>\n"
         return PageLayout.render(title: "Graph", activePath: "/graph", body: body)
     }
 
+    private static func panelHTML(_ panel: GraphPanelOptions, index: Int, of panels: [GraphPanelOptions], outcome: Outcome,
+                                  retention: Int64?, now: Timestamp, focused: Bool) -> String {
+        let name = "g\(index)."
+        func link(_ change: (inout GraphPanelOptions) -> Void) -> String {
+            var changed = panels
+            change(&changed[index])
+            return HTML.escape(GraphPanelOptions.url(changed))
+        }
+        let lines = max(1, min(8, panel.expr.split(separator: "\n", omittingEmptySubsequences: false).count))
+        var html = "<section class=\"card graph-panel\" id=\"panel-\(index)\" data-index=\"\(index)\">\n<div class=\"query-form\">"
+        html += "<div class=\"expr-box\"><textarea id=\"expr-\(index)\" class=\"expr-input\" name=\"\(name)expr\" rows=\"\(lines)\" "
+        html += "spellcheck=\"false\" autocomplete=\"off\" autocapitalize=\"off\" role=\"combobox\" aria-autocomplete=\"list\" "
+        html += "aria-expanded=\"false\" aria-controls=\"complete-\(index)\" \(focused ? "autofocus " : "")"
+        html += "placeholder=\"Expression (press Enter to execute)\" aria-label=\"PromQL expression of panel \(index + 1)\">\(HTML.escape(panel.expr))</textarea>"
+        html += "<ul class=\"completions\" id=\"complete-\(index)\" role=\"listbox\" hidden></ul></div>"
+        html += "<button type=\"submit\" class=\"pill selected\">Execute</button>"
+        if panels.count > 1 {
+            var fewer = panels
+            fewer.remove(at: index)
+            html += "<a class=\"pill remove\" href=\"\(HTML.escape(GraphPanelOptions.url(fewer)))\" title=\"Remove this panel\" "
+            html += "aria-label=\"Remove panel \(index + 1)\">✕</a>"
+        }
+        html += "</div>\n"
+        for problem in panel.problems {
+            html += "<div class=\"error small panel-problem\">\(HTML.escape(problem))</div>"
+        }
+        if case .parseError(let message, let line, let column) = outcome {
+            html += parseErrorHTML(expr: panel.expr, message: message, line: line, column: column, index: index)
+        }
+        html += "<div class=\"toolbar tabs\"><input type=\"hidden\" name=\"\(name)tab\" value=\"\(panel.tab.rawValue)\">"
+        html += "<a class=\"pill\(panel.tab == .table ? " selected" : "")\" href=\"\(link { $0.tab = .table })\">Table</a>"
+        html += "<a class=\"pill\(panel.tab == .graph ? " selected" : "")\" href=\"\(link { $0.tab = .graph })\">Graph</a>"
+        html += "<span class=\"spacer\"></span>"
+        if panel.tab == .graph {
+            html += "<label class=\"control\">Range <select name=\"\(name)range_input\" class=\"range-input\">"
+            for choice in ranges(retention: retention, current: panel.range) {
+                let text = PrometheusDuration(milliseconds: choice).description
+                html += "<option value=\"\(text)\"\(choice == panel.range ? " selected" : "")>\(text)</option>"
+            }
+            html += "</select></label>"
+            html += "<label class=\"control\">End <input type=\"datetime-local\" step=\"1\" name=\"\(name)end_input\" "
+            html += "value=\"\(panel.end.map(localInputValue) ?? "")\"> <span class=\"muted small\">UTC</span></label>"
+            let auto = GraphPanelOptions.formatSeconds(GraphPanelOptions.automaticStep(range: panel.range))
+            html += "<label class=\"control\">Step <input type=\"number\" min=\"0.001\" step=\"any\" class=\"step-input\" "
+            html += "name=\"\(name)step_input\" value=\"\(panel.step.map(GraphPanelOptions.formatSeconds) ?? "")\" placeholder=\"\(auto)\"> s"
+            html += " <span class=\"muted small step-note\">\(panel.step == nil ? "auto: \(auto) s" : "auto would be \(auto) s")</span></label>"
+            html += "<label class=\"control\"><input type=\"checkbox\" name=\"\(name)stacked\" value=\"1\"\(panel.stacked ? " checked" : "")> Stacked</label>"
+            if let moment = panel.moment { html += hidden(name + "moment_input", GraphPanelOptions.formatTime(moment)) }
+        } else {
+            html += "<label class=\"control\">Evaluation time <input type=\"datetime-local\" step=\"1\" name=\"\(name)moment_input\" "
+            html += "value=\"\(panel.moment.map(localInputValue) ?? "")\" title=\"UTC; empty evaluates now\"> UTC</label>"
+            html += hidden(name + "range_input", PrometheusDuration(milliseconds: panel.range).description)
+            if let end = panel.end { html += hidden(name + "end_input", GraphPanelOptions.formatTime(end)) }
+            if let step = panel.step { html += hidden(name + "step_input", GraphPanelOptions.formatSeconds(step)) }
+            if panel.stacked { html += hidden(name + "stacked", "1") }
+        }
+        html += "</div>\n"
+        switch outcome {
+        case .empty:
+            html += "<div class=\"empty\">Enter a PromQL expression, such as <code class=\"expr\">up</code>.</div>"
+        case .parseError:
+            break
+        case .failed(let message):
+            html += "<div class=\"empty error query-error\" id=\"query-error-\(index)\">\(HTML.escape(message))</div>"
+        case .value(let value, let at, let took):
+            html += tableHTML(value, at: at, took: took, index: index)
+        case .deferred:
+            let end = panel.end ?? now
+            let step = panel.effectiveStep
+            html += "<div class=\"graph\" id=\"graph-\(index)\" data-expr=\"\(HTML.escape(panel.expr))\" "
+            html += "data-start=\"\(GraphPanelOptions.formatSeconds(end - panel.range))\" data-end=\"\(GraphPanelOptions.formatSeconds(end))\" "
+            html += "data-step=\"\(GraphPanelOptions.formatSeconds(step))\" data-stacked=\"\(panel.stacked ? 1 : 0)\">"
+            html += "<div class=\"graph-chart\"><div class=\"empty\">Loading…</div></div><div class=\"graph-legend\"></div>"
+            html += "<noscript><div class=\"empty\">The graph needs JavaScript; the Table tab works without it.</div></noscript></div>"
+        }
+        return html + "</section>\n"
+    }
+
+    private static func hidden(_ name: String, _ value: String) -> String {
+        "<input type=\"hidden\" name=\"\(HTML.escape(name))\" value=\"\(HTML.escape(value))\">"
+    }
+
+    /// A time as an HTML `datetime-local` value (`YYYY-MM-DDTHH:mm:ss`), in UTC like Prometheus's URL.
+    static func localInputValue(_ time: Timestamp) -> String {
+        GraphPanelOptions.formatTime(time).replacingOccurrences(of: " ", with: "T")
+    }
+
     /// Renders the API's message and the offending line with the column marked, like a compiler does.
-    static func parseErrorHTML(expr: String, message: String, line: Int, column: Int) -> String {
+    static func parseErrorHTML(expr: String, message: String, line: Int, column: Int, index: Int) -> String {
         let full = "invalid parameter \"query\": \(line):\(column): parse error: \(message)"
         let allLines = expr.split(separator: "\n", omittingEmptySubsequences: false)
         let text = line >= 1 && line <= allLines.count ? allLines[line - 1] : ""
@@ -81,7 +156,7 @@ public enum GraphPage {
         let rest = String(decoding: bytes[cut...], as: UTF8.self)
         let marked = rest.first.map { String($0) } ?? " "
         let after = rest.isEmpty ? "" : String(rest.dropFirst())
-        var html = "<div class=\"card parse-error\" id=\"parse-error\" data-line=\"\(line)\" data-column=\"\(column)\">"
+        var html = "<div class=\"parse-error\" id=\"parse-error-\(index)\" data-line=\"\(line)\" data-column=\"\(column)\">"
         html += "<div class=\"error\">\(HTML.escape(full))</div>"
         html += "<pre class=\"caret\"><span class=\"muted\">\(line) | </span>\(HTML.escape(before))<mark>\(HTML.escape(marked))</mark>\(HTML.escape(after))\n"
         html += "<span class=\"muted\">\(String(repeating: " ", count: "\(line) | ".count))</span>"
@@ -89,13 +164,8 @@ public enum GraphPage {
         return html
     }
 
-    private static func tabLink(_ title: String, expr: String, tab: Int, range: String, selected: Bool) -> String {
-        let href = "/graph?g0.expr=\(HTML.queryValue(expr))&g0.tab=\(tab)&g0.range_input=\(range)"
-        return "<a class=\"pill\(selected ? " selected" : "")\" href=\"\(HTML.escape(href))\">\(title)</a>"
-    }
-
     /// The instant query's result as a table of series and values.
-    static func tableHTML(_ value: QueryValue, at: Timestamp, took: Double) -> String {
+    static func tableHTML(_ value: QueryValue, at: Timestamp, took: Double, index: Int) -> String {
         var rows = ""
         var count = 0
         switch value {
@@ -118,13 +188,13 @@ public enum GraphPage {
             }
         }
         let when = ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double(at) / 1000))
-        var html = "<section class=\"card\" id=\"table\"><header><h2>Result</h2><span class=\"meta\">\(value.resultType), "
-        html += "\(count) series · evaluated at \(HTML.escape(when)) in \(HTML.escape(HTML.duration(took)))</span></header>"
+        var html = "<div class=\"result-table\" id=\"table-\(index)\"><div class=\"meta muted small\">\(value.resultType), "
+        html += "\(count) series · evaluated at \(HTML.escape(when)) in \(HTML.escape(HTML.duration(took)))</div>"
         if count == 0 {
-            return html + "<div class=\"empty\">Empty query result</div></section>"
+            return html + "<div class=\"empty\">Empty query result</div></div>"
         }
         html += "<div class=\"scroll\"><table class=\"result\"><thead><tr><th>Series</th><th class=\"num\">Value</th></tr></thead><tbody>\n"
-        return html + rows + "</tbody></table></div></section>"
+        return html + rows + "</tbody></table></div></div>"
     }
 
     /// A series as Prometheus prints it, `name{label="value", …}`, with every part escaped.
@@ -141,11 +211,27 @@ public enum GraphPage {
     }
 
     static let css = """
+        .graph-panel{overflow:visible;padding-bottom:4px}
+        .graph-panel>.toolbar{padding:0 10px;margin-bottom:8px}
+        .control input.step-input{width:6em}
+        .expr-box{flex:1;position:relative;display:flex;min-width:0}
+        .completions{position:absolute;left:0;top:100%;z-index:5;margin:2px 0 0;padding:4px 0;list-style:none;min-width:260px;max-width:100%;\
+        max-height:280px;overflow:auto;background:var(--card);border:1px solid var(--border);border-radius:6px;box-shadow:0 4px 12px rgba(0,0,0,.18);\
+        font:13px/1.5 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
+        .completions li{padding:2px 10px;cursor:pointer;display:flex;gap:12px;justify-content:space-between}
+        .completions li[aria-selected=true]{background:var(--link);color:var(--card)}
+        .completions li .kind{opacity:.65;font-size:11px}
+        .panel-problem{padding:0 12px 6px}
+        .result-table .meta{padding:0 14px 6px}
+        .graph{padding:0 4px}
+        .pill.remove{padding:4px 10px}
+        .zoom-box{fill:var(--link);opacity:.15}
         .query-form{display:flex;gap:8px;align-items:flex-start;padding:10px;overflow:visible}
         .query-form textarea{flex:1;font:14px/1.5 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;padding:6px 8px;\
-        border:1px solid var(--border);border-radius:6px;background:var(--bg);color:var(--fg);resize:vertical;min-height:36px}
+        border:1px solid var(--border);border-radius:6px;background:var(--bg);color:var(--fg);resize:vertical;min-height:36px;\
+        field-sizing:content;max-height:12em;min-width:0}
         .query-form button{cursor:pointer;font:inherit;padding:6px 14px}
-        .parse-error{padding:10px 14px}
+        .parse-error{padding:0 14px 10px}
         pre.caret{margin:6px 0 0;font-size:14px;line-height:1.4;overflow-x:auto}
         pre.caret mark{background:var(--badbg);color:var(--bad);border-bottom:2px solid var(--bad)}
         table.result td.series{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.85rem;word-break:break-all}
