@@ -40,12 +40,18 @@ import Testing
         let server = try ServerProcess(arguments: [], scrapeInterval: "500ms")
         try await server.waitUntilListening()
         // Spread over several scrapes, so counters rise between samples and rates are not zero.
-        let load = try await runVigil(["loadgen", "--url", "http://127.0.0.1:\(server.port)", "--duration", "4s", "--rate", "30",
+        let load = try await runVigil(["loadgen", "--url", "http://127.0.0.1:\(server.port)", "--count", "120", "--rate", "30",
                                        "--invalid-share", "0.2", "--seed", "5"])
         #expect(load.status == 0, "\(load.stderr)")
         #expect(load.stdout.contains("requests: 120"), "\(load.stdout)")
-        // A few more scrapes, so rates over the load have two or more samples.
-        try await Task.sleep(for: .seconds(3))
+        // Two more scrapes after the load, so rates over it have samples on both sides.
+        let loadEnded = Date().timeIntervalSince1970
+        let deadline = ContinuousClock.now + .seconds(30)
+        while ContinuousClock.now < deadline {
+            let body = try await server.get("/api/v1/query?query=timestamp(up%7Bjob%3D%22ml-api%22%7D)", web: true).body
+            if let stamp = body.split(separator: "\"").compactMap({ Double($0) }).first(where: { $0 > 1e9 }), stamp > loadEnded + 1 { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
         let screenshot = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-dashboard-e2e.png").path
         guard let rendered = try await renderedDOM("http://127.0.0.1:\(server.webPort)/dashboard?range=5m&refresh=off",
                                                    screenshot: screenshot) else { return }
