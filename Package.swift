@@ -54,9 +54,11 @@ let package = Package(
         // file format: positions, anchors, merge keys, unknown-key checks.
         .target(name: "Config", dependencies: ["Model", "Yams"], swiftSettings: swiftSettings),
         // The series store (labels, samples, matchers from Model) over SQLite.
-        .target(name: "TSDB", dependencies: ["Model", "CSQLite"], swiftSettings: swiftSettings),
+        .target(name: "TSDB", dependencies: ["Model", "CSQLite", "CZstd"], swiftSettings: swiftSettings),
         // The system SQLite (Debian's libsqlite3-dev), used through its C API.
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", providers: [.apt(["libsqlite3-dev"])]),
+        // Debian's zstd (libzstd-dev) through its C API: compresses the column-encoded rows of compacted blocks.
+        .systemLibrary(name: "CZstd", path: "Sources/CZstd", providers: [.apt(["libzstd-dev"])]),
         // Outgoing requests configured by prometheus.yml's HTTP client settings: TLS material, credentials, redirects.
         .target(
             name: "OutboundHTTP",

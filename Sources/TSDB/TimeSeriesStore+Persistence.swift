@@ -96,14 +96,16 @@ extension TimeSeriesStore {
 
     /// Reads each series' newest persisted value, so a repeated sample at the same timestamp is recognised after a restart.
     private func restoreLastValues() throws(StorageError) {
-        guard let db = database?.database else { return }
+        guard let state = database else { return }
+        let db = state.database
         // Newest block row of each series first; a newer chunk row, read next, overrides it.
         let newestBlocks = try db.prepare("SELECT id & 4294967295, data FROM blocks WHERE id IN (SELECT max(id) FROM blocks GROUP BY id & 4294967295)")
         while try newestBlocks.step() {
             let ref = newestBlocks.int64(0)
             guard series[ref] != nil else { continue }
-            var last: Double?
-            try PersistentState.forEachChunk(in: newestBlocks.blob(1), ref: ref) { (chunk: XORChunk) throws(StorageError) in last = chunk.lastValue ?? last }
+            var samples: [Sample] = []
+            try state.decodeRow(newestBlocks.blob(1), ref: ref, into: &samples)
+            let last = samples.last?.v
             if let last { series[ref]!.lastValueBits = last.bitPattern }
         }
         let newest = try db.prepare("SELECT series_id, data FROM chunks WHERE (series_id, min_t) IN (SELECT series_id, max(min_t) FROM chunks GROUP BY series_id)")
@@ -143,12 +145,20 @@ extension TimeSeriesStore {
         return try database.compact(beforeWindow: PersistentState.window(maxTime) - keepingWindows + 1).chunksMoved
     }
 
+    /// Re-encodes up to `limit` block rows written before column blocks; returns how many (0 once none are left).
+    @discardableResult
+    public func reencodeLegacyBlocks(limit: Int = 2_000) throws(StorageError) -> Int {
+        try database?.reencodeLegacyBlocks(limit: limit) ?? 0
+    }
+
     /// Compacts (unless told not to), checkpoints and closes the database; the store must not be used afterwards.
     ///
+    /// Closing compacts every closed chunk, the newest window's too: a chunk cut after a restart
+    /// joins its window's row, and a stopped store keeps nothing in the larger chunk format but its heads.
     /// `compacting: false` leaves closed chunks in the chunk table, as a process killed before its
     /// maintenance would; fault tests build such stores.
     public func close(compacting: Bool = true) throws(StorageError) {
-        if compacting { try compact(keepingWindows: 1) }
+        if compacting { try compact(keepingWindows: 0) }
         try checkpoint()
         // Hand the pages the emptied log occupied back to the file system.
         try? database?.database.execute("PRAGMA incremental_vacuum")

@@ -17,11 +17,16 @@ public actor TimeSeriesStore: Appender, Querier {
         public var retentionBytes: Int64?
         /// Samples logged since the last checkpoint before the head is checkpointed again.
         public var checkpointEverySamples: Int
+        /// Compaction writes block rows as lists of Gorilla chunks, the format before column blocks,
+        /// so tests can build the stores older builds left behind.
+        public var writesLegacyBlockRows: Bool
 
-        public init(retentionMillis: Int64? = 15 * 24 * 3_600_000, retentionBytes: Int64? = nil, checkpointEverySamples: Int = 200_000) {
+        public init(retentionMillis: Int64? = 15 * 24 * 3_600_000, retentionBytes: Int64? = nil, checkpointEverySamples: Int = 200_000,
+                    writesLegacyBlockRows: Bool = false) {
             self.retentionMillis = retentionMillis
             self.retentionBytes = retentionBytes
             self.checkpointEverySamples = checkpointEverySamples
+            self.writesLegacyBlockRows = writesLegacyBlockRows
         }
     }
 
@@ -64,6 +69,7 @@ public actor TimeSeriesStore: Appender, Querier {
         self.options = options
         self.path = path
         let state = try PersistentState(path: path)
+        state.writesLegacyBlockRows = options.writesLegacyBlockRows
         self.database = state
         try loadFromDisk()
     }

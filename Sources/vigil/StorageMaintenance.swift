@@ -35,15 +35,18 @@ struct StorageMaintenance: Service {
         do {
             let retention = try await store.applyRetention()
             let compacted = try await store.compact()
+            // Block rows of older builds become column blocks a batch per round.
+            let reencoded = try await store.reencodeLegacyBlocks()
             try await store.checkpoint()
             let took = clock.now - started
             let metadata: Logger.Metadata = [
                 "chunks_deleted": .stringConvertible(retention.chunksDeleted),
                 "series_deleted": .stringConvertible(retention.seriesDeleted),
                 "chunks_compacted": .stringConvertible(compacted),
+                "blocks_reencoded": .stringConvertible(reencoded),
                 "took_ms": .stringConvertible(took.components.seconds * 1000 + took.components.attoseconds / 1_000_000_000_000_000),
             ]
-            if retention.chunksDeleted > 0 || compacted > 0 {
+            if retention.chunksDeleted > 0 || compacted > 0 || reencoded > 0 {
                 logger.info("storage maintenance done", metadata: metadata)
             } else {
                 logger.debug("storage maintenance done", metadata: metadata)

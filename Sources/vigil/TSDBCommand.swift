@@ -134,6 +134,9 @@ struct TSDBCommand: AsyncParsableCommand {
         @Flag(help: "Leave closed chunks uncompacted, as a store killed before its maintenance would (for fault tests).")
         var skipCompaction = false
 
+        @Flag(help: .hidden)
+        var legacyBlockRows = false
+
         @Option(help: "Also write the same samples as OpenMetrics text to this file (for `promtool tsdb create-blocks-from openmetrics`).")
         var openmetrics: String?
 
@@ -145,7 +148,8 @@ struct TSDBCommand: AsyncParsableCommand {
             if let openmetrics { try writeOpenMetrics(to: openmetrics, step: step, steps: Int(span / step)) }
             let lock = try TSDBCommand.lock(storagePath)
             defer { lock.release() }
-            let store = try await TimeSeriesStore(path: storagePath, options: .init(retentionMillis: nil))
+            // --legacy-block-rows compacts into the block format of older builds, for upgrade tests.
+            let store = try await TimeSeriesStore(path: storagePath, options: .init(retentionMillis: nil, writesLegacyBlockRows: legacyBlockRows))
             let labels = (0..<series).map { i in
                 Labels(["__name__": "synthetic_metric_\(i % 50)", "instance": "host-\(i / 50)", "job": "synthetic"])
             }

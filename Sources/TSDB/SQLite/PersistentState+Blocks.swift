@@ -18,6 +18,8 @@ extension PersistentState {
     static let blockSchema = """
         CREATE TABLE IF NOT EXISTS blocks (id INTEGER PRIMARY KEY, max_t INTEGER NOT NULL, n INTEGER NOT NULL, c INTEGER NOT NULL, data BLOB NOT NULL);
         INSERT OR IGNORE INTO meta (key, value) VALUES ('max_chunk_span', 0);
+        INSERT OR IGNORE INTO meta (key, value)
+            SELECT 'legacy_scan_id', CASE WHEN EXISTS (SELECT 1 FROM blocks) THEN -9223372036854775807 - 1 ELSE 9223372036854775807 END;
         """
 
     struct CompactionResult: Equatable {
@@ -26,6 +28,9 @@ extension PersistentState {
     }
 
     /// Moves every chunk whose first sample is before window `limit` into its block row.
+    ///
+    /// Rows are written as column blocks (`ColumnBlock`); `writesLegacyBlockRows` keeps the older
+    /// list of Gorilla chunks, for tests of stores written before column blocks existed.
     func compact(beforeWindow limit: Int64) throws(StorageError) -> CompactionResult {
         let select = try database.prepare("SELECT series_id, min_t, max_t, n, data FROM chunks WHERE min_t < ? ORDER BY series_id, min_t")
         select.bind(1, limit * Self.windowMillis)
@@ -55,14 +60,25 @@ extension PersistentState {
             for id in pending.keys.sorted() {
                 var entry = pending[id]!
                 existing.bind(1, id)
+                var earlier: [UInt8]?
                 if try existing.step() {
-                    // A chunk cut late, after its window was compacted: append it to the row.
+                    // A chunk cut late, after its window was compacted: it joins the row.
                     entry.maxT = max(entry.maxT, existing.int64(0))
                     entry.samples += existing.int64(1)
                     entry.chunks += existing.int64(2)
-                    entry.data = existing.blob(3) + entry.data
+                    earlier = existing.blob(3)
                 }
                 existing.reset()
+                let ref = id & 0xFFFF_FFFF
+                if writesLegacyBlockRows {
+                    if let earlier, !ColumnBlock.isColumnar(earlier) { entry.data = earlier + entry.data }
+                } else {
+                    var samples: [Sample] = []
+                    samples.reserveCapacity(Int(clamping: entry.samples))
+                    if let earlier { try decodeRow(earlier, ref: ref, into: &samples) }
+                    try decodeRow(entry.data, ref: ref, into: &samples)
+                    entry.data = ColumnBlock.encode(Self.strictlyIncreasing(samples), codec: blockCodec)
+                }
                 upsert.bind(1, id)
                 upsert.bind(2, entry.maxT)
                 upsert.bind(3, entry.samples)
@@ -70,11 +86,79 @@ extension PersistentState {
                 upsert.bind(5, entry.data)
                 try upsert.run()
             }
+            if writesLegacyBlockRows {
+                // As an older build's store would be on its first open by this one: rows to convert.
+                try database.execute("UPDATE meta SET value = -9223372036854775807 - 1 WHERE key = 'legacy_scan_id'")
+            }
             try database.execute("DELETE FROM chunks WHERE min_t < \(limit * Self.windowMillis)")
             try database.execute("UPDATE meta SET value = \(span) WHERE key = 'max_chunk_span'")
         }
         maxChunkSpan = span
         return CompactionResult(chunksMoved: moved, blocksWritten: pending.count)
+    }
+
+    /// Samples in time order with one sample per timestamp (the later wins), as a column block needs.
+    static func strictlyIncreasing(_ samples: [Sample]) -> [Sample] {
+        guard zip(samples, samples.dropFirst()).contains(where: { $0.t >= $1.t }) else { return samples }
+        var byTime: [Sample] = []
+        for sample in samples.enumerated().sorted(by: { ($0.element.t, $0.offset) < ($1.element.t, $1.offset) }).map(\.element) {
+            if let last = byTime.last, last.t == sample.t { byTime[byTime.count - 1] = sample } else { byTime.append(sample) }
+        }
+        return byTime
+    }
+
+    /// Re-encodes up to `limit` block rows still in the older format as column blocks; returns how many.
+    ///
+    /// Stores written before column blocks stay readable as they are; maintenance converts them a
+    /// batch at a time, each batch one transaction, so a kill loses no row. `meta.legacy_scan_id` is
+    /// the last row checked, `Int64.max` once none are left.
+    func reencodeLegacyBlocks(limit: Int) throws(StorageError) -> Int {
+        guard !writesLegacyBlockRows else { return 0 }
+        let after = try database.scalar("SELECT value FROM meta WHERE key = 'legacy_scan_id'") ?? .max
+        guard after != .max else { return 0 }
+        let select = try database.prepare("SELECT id, data FROM blocks WHERE id > ? AND substr(data, 1, 1) <> x'00' ORDER BY id LIMIT ?")
+        select.bind(1, after)
+        select.bind(2, Int64(limit))
+        var rows: [(id: Int64, data: [UInt8])] = []
+        while try select.step() { rows.append((select.int64(0), select.blob(1))) }
+        select.reset()
+        let update = try database.prepare("UPDATE blocks SET data = ? WHERE id = ?")
+        try database.transaction { () throws(StorageError) in
+            for row in rows {
+                var samples: [Sample] = []
+                try decodeRow(row.data, ref: row.id & 0xFFFF_FFFF, into: &samples)
+                guard !samples.isEmpty else { continue }
+                update.bind(1, ColumnBlock.encode(Self.strictlyIncreasing(samples), codec: blockCodec))
+                update.bind(2, row.id)
+                try update.run()
+            }
+            let next = rows.count < limit ? Int64.max : rows.last!.id
+            try database.execute("UPDATE meta SET value = \(next) WHERE key = 'legacy_scan_id'")
+        }
+        return rows.count
+    }
+
+    /// Decodes a whole block row of either format into `samples`.
+    func decodeRow(_ data: [UInt8], ref: SeriesRef, mint: Timestamp = .min, maxt: Timestamp = .max,
+                   into samples: inout [Sample]) throws(StorageError) {
+        if ColumnBlock.isColumnar(data) {
+            do { try ColumnBlock.decode(data, mint: mint, maxt: maxt, codec: blockCodec, into: &samples) } catch {
+                throw StorageError(code: 0, message: "corrupt block of series \(ref): \(error)")
+            }
+            return
+        }
+        var offset = 0
+        while offset < data.count {
+            guard let length = Varint.read(data, &offset), length <= UInt64(data.count - offset) else {
+                throw StorageError(code: 0, message: "corrupt block of series \(ref) at byte \(offset)")
+            }
+            do {
+                try XORChunk.appendSamples(from: Array(data[offset..<offset + Int(length)]), mint: mint, maxt: maxt, into: &samples)
+            } catch {
+                throw StorageError(code: 0, message: "corrupt chunk in a block of series \(ref): \(error)")
+            }
+            offset += Int(length)
+        }
     }
 
     /// Appends the samples in [mint, maxt] that the series' block rows hold, for series data spanning [firstT, lastT].
@@ -89,35 +173,7 @@ extension PersistentState {
             defer { selectBlock.reset() }
             guard try selectBlock.step() else { continue }
             guard selectBlock.int64(1) >= mint else { continue }
-            let data = selectBlock.blob(0)
-            var offset = 0
-            while offset < data.count {
-                guard let length = Varint.read(data, &offset), offset + Int(length) <= data.count else {
-                    throw StorageError(code: 0, message: "corrupt block of series \(ref) at byte \(offset)")
-                }
-                do {
-                    try XORChunk.appendSamples(from: Array(data[offset..<offset + Int(length)]), mint: mint, maxt: maxt, into: &samples)
-                } catch {
-                    throw StorageError(code: 0, message: "corrupt chunk in a block of series \(ref): \(error)")
-                }
-                offset += Int(length)
-            }
-        }
-    }
-
-    /// Decodes the length-prefixed chunks of one block row.
-    static func forEachChunk(in data: [UInt8], ref: SeriesRef, _ body: (XORChunk) throws(StorageError) -> Void) throws(StorageError) {
-        var offset = 0
-        while offset < data.count {
-            guard let length = Varint.read(data, &offset), offset + Int(length) <= data.count else {
-                throw StorageError(code: 0, message: "corrupt block of series \(ref) at byte \(offset)")
-            }
-            let chunk: XORChunk
-            do { chunk = try XORChunk(bytes: Array(data[offset..<offset + Int(length)])) } catch {
-                throw StorageError(code: 0, message: "corrupt chunk in a block of series \(ref): \(error)")
-            }
-            try body(chunk)
-            offset += Int(length)
+            try decodeRow(selectBlock.blob(0), ref: ref, mint: mint, maxt: maxt, into: &samples)
         }
     }
 }

@@ -13,6 +13,10 @@ final class PersistentState {
     private let insertLog: SQLiteStatement
     private let selectChunks: SQLiteStatement
     let selectBlock: SQLiteStatement
+    /// Compresses and expands column-encoded block rows; used only by this connection's owner.
+    let blockCodec = ZstdCodec()
+    /// Compaction writes rows in the format before column blocks, to build old stores in tests.
+    var writesLegacyBlockRows = false
     /// The longest time any compacted chunk spans; block reads look back this far before a range.
     var maxChunkSpan: Int64 = 0
     private(set) var samplesSinceCheckpoint = 0
