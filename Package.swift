@@ -217,6 +217,8 @@ let package = Package(
         ),
         // libFuzzer driver when built by bench/fuzz.sh with -DFUZZING; otherwise writes seeds and replays inputs.
         .executableTarget(name: "VigilFuzz", dependencies: ["FuzzTargets"], swiftSettings: swiftSettings),
+        // bench/inference.sh: inference and drift bookkeeping per row at 8 and 100 features, in a release build.
+        .executableTarget(name: "InferenceBench", dependencies: ["API"], path: "bench/inference", swiftSettings: swiftSettings),
         .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets"], swiftSettings: swiftSettings),
         // Runs the built `vigil` binary as a user would: train, serve, signals.
         .testTarget(

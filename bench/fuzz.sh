@@ -21,7 +21,7 @@ binary=.build-fuzz/release/VigilFuzz
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
     targets=(promql-parse promql-eval api-params exposition-text exposition-openmetrics config rule-file
-             alert-template predict-body predict-batch-body rule-tests)
+             alert-template predict-body predict-batch-body predict-body-schema rule-tests)
 fi
 
 export VIGIL_REPO="$PWD" VIGIL_SHARED="${VIGIL_SHARED:-$PWD/../shared}"

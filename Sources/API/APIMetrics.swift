@@ -15,8 +15,8 @@ public final class APIMetrics: Sendable {
     let predictionProbability: ValueHistogram
     let system: SystemMetrics
 
-    private let requestCounters = Mutex<[RequestKey: Counter]>([:])
-    private let durationHistograms = Mutex<[DurationKey: ValueHistogram]>([:])
+    /// Each route's request counter and duration histogram, found with one lookup per request.
+    private let requestSeries = Mutex<[RequestKey: (requests: Counter, duration: ValueHistogram)]>([:])
     private let errorCounters = Mutex<[ErrorKey: Counter]>([:])
     private let outcomeCounters = Mutex<[String: Counter]>([:])
     private let serving = Mutex<ServingSeries>(ServingSeries())
@@ -54,27 +54,21 @@ public final class APIMetrics: Sendable {
     }
 
     struct RequestKey: Hashable { var method: String; var endpoint: String; var status: Int }
-    struct DurationKey: Hashable { var method: String; var endpoint: String }
     struct ErrorKey: Hashable { var endpoint: String; var errorType: String }
 
     /// Counts one finished request and its duration under the route template.
     func recordRequest(method: String, endpoint: String, status: Int, seconds: Double) {
         let key = RequestKey(method: method, endpoint: endpoint, status: status)
-        let counter = requestCounters.withLock { cache in
-            if let counter = cache[key] { return counter }
+        let series = requestSeries.withLock { cache in
+            if let series = cache[key] { return series }
             let counter = registry.makeCounter(descriptor: .named("api_requests_total", help: "Total API requests"), labels: [("method", method), ("endpoint", endpoint), ("status", String(status))])
-            cache[key] = counter
-            return counter
-        }
-        counter.increment()
-        let durationKey = DurationKey(method: method, endpoint: endpoint)
-        let histogram = durationHistograms.withLock { cache in
-            if let histogram = cache[durationKey] { return histogram }
+            // The registry hands out the same histogram for the same labels, so statuses of one route share it.
             let histogram = registry.makeValueHistogram(descriptor: .named("api_request_duration_seconds", help: "API request duration in seconds"), labels: [("method", method), ("endpoint", endpoint)], buckets: Self.requestDurationBuckets)
-            cache[durationKey] = histogram
-            return histogram
+            cache[key] = (counter, histogram)
+            return (counter, histogram)
         }
-        histogram.record(seconds)
+        series.requests.increment()
+        series.duration.record(seconds)
     }
 
     /// Counts one failed request by route template and a bounded error type.
@@ -97,12 +91,6 @@ public final class APIMetrics: Sendable {
             cache[outcome] = counter
             return counter
         }
-    }
-
-    /// Counts predictions of each class of a classifier, or of a regression under `predicted`.
-    func recordPredictions(model: CompiledModel, positives: Int, total: Int) {
-        if positives > 0 { predictionCounter(model.labels.positive).increment(by: Int64(positives)) }
-        if total > positives { predictionCounter(model.labels.negative).increment(by: Int64(total - positives)) }
     }
 
     /// Points `model_info` and the drift gauges at a newly swapped-in model.

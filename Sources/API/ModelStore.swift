@@ -3,11 +3,24 @@ import Logging
 import Prometheus
 import Synchronization
 
-/// The model being served, with its drift tracker and origin, swapped as one.
-public struct ServingModel: Sendable {
+/// The model being served, with its drift tracker, origin and outcome counters, swapped as one.
+///
+/// A class, so each request takes it with one retain.
+public final class ServingModel: Sendable {
     public let model: CompiledModel
     public let drift: DriftTracker?
     public let origin: ModelOrigin
+    /// `predictions_total` of each class, looked up once instead of per request.
+    let negativeCounter: Counter
+    let positiveCounter: Counter
+
+    init(model: CompiledModel, drift: DriftTracker?, origin: ModelOrigin, metrics: APIMetrics) {
+        self.model = model
+        self.drift = drift
+        self.origin = origin
+        negativeCounter = metrics.predictionCounter(model.labels.negative)
+        positiveCounter = metrics.predictionCounter(model.labels.positive)
+    }
 }
 
 /// Holds the model being served and swaps it atomically on reload.
@@ -69,7 +82,7 @@ public final class ModelStore: Sendable {
             }
             let compiled = CompiledModel(artifact)
             let origin = ModelOrigin(model: fetched.model, version: fetched.version ?? artifact.modelVersion, runID: fetched.runID, source: fetched.source)
-            let serving = ServingModel(model: compiled, drift: DriftTracker(model: compiled, window: driftWindow), origin: origin)
+            let serving = ServingModel(model: compiled, drift: DriftTracker(model: compiled, window: driftWindow), origin: origin, metrics: metrics)
             state.withLock { state in
                 state.serving = serving
                 state.lastError = nil

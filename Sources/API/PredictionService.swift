@@ -96,9 +96,13 @@ public struct PredictionService: Sendable {
         if !score.isFinite { throw APIError.validation([Self.nonFinite(at: [.key("body")])]) }
         serving.drift?.record(row, model: model)
         let positive = score >= model.threshold
-        metrics.recordPredictions(model: model, positives: positive ? 1 : 0, total: 1)
+        (positive ? serving.positiveCounter : serving.negativeCounter).increment()
         if model.isClassifier { metrics.predictionProbability.record(score) }
-        return json(.ok, "{" + resultMembers(model, score: score) + ",\"model_version\":\(JSONText.quoted(model.artifact.modelVersion))}")
+        var text = "{"
+        text.reserveCapacity(120)
+        appendResultMembers(model, score: score, to: &text)
+        text += model.responseText.versionSuffix
+        return json(.ok, text)
     }
 
     func predictBatch(_ request: Request) async throws -> Response {
@@ -121,13 +125,16 @@ public struct PredictionService: Sendable {
         let nonFinite = scores.indices.filter { !scores[$0].isFinite }
         if !nonFinite.isEmpty { throw APIError.validation(nonFinite.map { Self.nonFinite(at: [.key("body"), .index($0)]) }) }
         if let drift = serving.drift { rows.forEach { drift.record($0, model: model) } }
-        metrics.recordPredictions(model: model, positives: scores.count { $0 >= model.threshold }, total: scores.count)
+        let positives = scores.count { $0 >= model.threshold }
+        if positives > 0 { serving.positiveCounter.increment(by: Int64(positives)) }
+        if scores.count > positives { serving.negativeCounter.increment(by: Int64(scores.count - positives)) }
         if model.isClassifier { scores.forEach(metrics.predictionProbability.record) }
         var text = "{\"predictions\":["
         text.reserveCapacity(80 * rows.count + 64)
         for (i, score) in scores.enumerated() {
-            if i > 0 { text += "," }
-            text += "{" + resultMembers(model, score: score) + "}"
+            text += i > 0 ? ",{" : "{"
+            appendResultMembers(model, score: score, to: &text)
+            text += "}"
         }
         text += "],\"count\":\(rows.count),\"model_version\":\(JSONText.quoted(model.artifact.modelVersion))}"
         return json(.ok, text)
@@ -169,7 +176,8 @@ public struct PredictionService: Sendable {
 
     /// Checks the media type and enforces the size limit; each failure has its own status.
     private func collectBody(_ request: Request) async throws -> ByteBuffer {
-        if let contentType = request.headers[.contentType] {
+        // The exact value every client sends is checked without splitting, trimming and lower-casing it.
+        if let contentType = request.headers[.contentType], contentType != "application/json" {
             let mediaType = Self.mediaType(of: contentType)
             guard mediaType == "application/json" else {
                 let shown = mediaType.isEmpty ? "an empty media type" : mediaType
@@ -251,12 +259,15 @@ public struct PredictionService: Sendable {
     }
 
     /// A classifier answers class, label and probability (rounded to 4 decimals); a regression its value.
-    private func resultMembers(_ model: CompiledModel, score: Double) -> String {
-        guard model.isClassifier else { return "\"prediction\":\(JSONText.number(score))" }
+    private func appendResultMembers(_ model: CompiledModel, score: Double, to text: inout String) {
+        guard model.isClassifier else {
+            text += "\"prediction\":"
+            text += JSONText.number(score)
+            return
+        }
         let rounded = (score * 10_000).rounded() / 10_000
-        let positive = score >= model.threshold
-        let label = positive ? model.labels.positive : model.labels.negative
-        return "\"prediction\":\(positive ? 1 : 0),\"outcome\":\(JSONText.quoted(label)),\"probability\":\(JSONText.number(rounded))"
+        text += score >= model.threshold ? model.responseText.positivePrefix : model.responseText.negativePrefix
+        text += JSONText.number(rounded)
     }
 }
 

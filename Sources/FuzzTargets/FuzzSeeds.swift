@@ -1,3 +1,4 @@
+import API
 import Foundation
 
 /// FuzzSeeds builds each target's seed corpus at run time from the repository's fixtures and `../shared`.
@@ -35,6 +36,7 @@ public struct FuzzSeeds: Sendable {
         case "alert-template": seeds = templates()
         case "predict-body": seeds = Self.predictBodies
         case "predict-batch-body": seeds = Self.predictBatchBodies
+        case "predict-body-schema": seeds = Self.schemaBodies(FuzzTarget.syntheticModel.schema)
         case "rule-tests": seeds = ruleTestFiles()
         default: seeds = []
         }
@@ -162,6 +164,55 @@ public struct FuzzSeeds: Sendable {
         patientJSON.replacingOccurrences(of: "148", with: "1e400"), "[" + patientJSON + "]", "null",
         patientJSON.replacingOccurrences(of: "\"Age\": 50", with: "\"Age\": 50, \"Extra\": [1, {\"a\": null}]"),
     ]
+
+    /// Bodies for a generated schema: a valid one in schema order and reversed, then one change each: a nullable
+    /// field null or left out, a marker, a value past a bound, a fraction for an integer, an unknown and an escaped key.
+    static func schemaBodies(_ schema: FeatureSchema) -> [String] {
+        func value(_ spec: FeatureSpec) -> Double {
+            let middle = ((spec.minimum ?? -10) + (spec.maximum ?? 10)) / 2
+            return spec.type == .integer ? middle.rounded(.down) : middle + 0.25
+        }
+        func body(_ members: [(String, String)]) -> String {
+            "{" + members.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + "}"
+        }
+        let valid = schema.features.map { ($0.name, jsonNumber(value($0))) }
+        var bodies = [body(valid), body(valid.reversed())]
+        for (i, spec) in schema.features.enumerated() {
+            var changed = valid
+            if spec.nullable {
+                changed[i].1 = "null"
+                bodies.append(body(changed))
+                bodies.append(body(valid.enumerated().filter { $0.offset != i }.map(\.element)))
+            }
+            if let marker = spec.missingValues.first {
+                changed = valid
+                changed[i].1 = jsonNumber(marker)
+                bodies.append(body(changed))
+            }
+            if let maximum = spec.maximum {
+                changed = valid
+                changed[i].1 = jsonNumber(maximum + 1)
+                bodies.append(body(changed))
+            }
+            if spec.type == .integer {
+                changed = valid
+                changed[i].1 = "1.5"
+                bodies.append(body(changed))
+            }
+        }
+        bodies.append(body(valid + [("unknown", "1")]))
+        // Keys outside ASCII written as \u escapes, which only the general decoder reads.
+        let escaped = valid.map { name, value in
+            (name.unicodeScalars.map { $0.isASCII ? String($0) : String(format: "\\u%04x", $0.value) }.joined(), value)
+        }
+        bodies.append(body(escaped))
+        return bodies
+    }
+
+    /// A finite number as JSON: integers without a fraction.
+    static func jsonNumber(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : "\(value)"
+    }
 
     static let predictBatchBodies = [
         "[" + patientJSON + "," + patientJSON + "]", "[]", patientJSON, "[" + patientJSON + ", {}]", "[1, \"a\", null, true]",

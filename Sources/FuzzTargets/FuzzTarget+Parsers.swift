@@ -102,6 +102,26 @@ extension FuzzTarget {
         verdict(PredictionBodyReading.batch(input, limit: 100))
     }
 
+    /// The generated model the schema-driven target reads bodies for: twelve features of every kind a schema allows
+    /// (integer and number, bounded on both sides, one or neither, markers, nullable, names outside ASCII).
+    static let syntheticModel = CompiledModel(ModelArtifact.synthetic(featureCount: 12, seed: 7))
+    static let syntheticDrift = DriftTracker(model: syntheticModel, window: 64)
+
+    /// predict-body-schema: a `/predict` body for a model other than the diabetes one, through both readers;
+    /// a body both accept is then scored and counted for drift, as the route does.
+    static let predictBodySchema = FuzzTarget(
+        name: "predict-body-schema", dictionary: jsonDictionary + syntheticModel.schema.names.map { "\"\($0)\"" }
+    ) { input in
+        let outcome = PredictionBodyReading.single(input, schema: syntheticModel.schema)
+        if case .accepted(let rows) = outcome {
+            for row in rows {
+                _ = syntheticModel.score(row)
+                syntheticDrift?.record(row, model: syntheticModel)
+            }
+        }
+        return verdict(outcome)
+    }
+
     static func verdict(_ outcome: PredictionBodyReading.Outcome) -> FuzzVerdict {
         switch outcome {
         case .accepted: return .accepted

@@ -53,7 +53,7 @@ public struct FuzzTarget: Sendable {
     /// Every target, in the order `bench/fuzz.sh` runs them.
     public static let all: [FuzzTarget] = [
         promqlParse, promqlEval, apiParameters, expositionText, expositionOpenMetrics,
-        configFile, ruleFile, alertTemplate, predictBody, predictBatchBody, ruleTests,
+        configFile, ruleFile, alertTemplate, predictBody, predictBatchBody, predictBodySchema, ruleTests,
     ]
 
     /// named finds a target by name.

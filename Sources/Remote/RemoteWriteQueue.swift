@@ -25,7 +25,10 @@ public actor RemoteWriteQueue {
     let clients: HTTPClientPool
     let logger: Logger
     let metadata: @Sendable () async -> [String: MetricMetadata]
-    private var labelCache: [SeriesRef: Labels?] = [:]
+    /// Each series' slot in `encodedLabels`, or -1 when write relabeling drops it (or the store no longer has it).
+    private var seriesSlots: [SeriesRef: Int32] = [:]
+    /// The outgoing labels of each series seen, encoded once as protobuf `Label` entries (see `WriteRequestEncoding`).
+    private var encodedLabels: [[UInt8]] = []
     /// Set by `requestStop()`: the queue finishes the round in flight, saves its position, and returns.
     private var stopping = false
     /// The round a crash interrupted, redone with the same records and shards so each batch is either one the
@@ -150,19 +153,28 @@ public actor RemoteWriteQueue {
         let shards = max(1, redo?.shards ?? shardCount)
         try reader.setRound(HeadLogReader.Round(end: lastSequence, shards: shards), of: name)
         metrics.shards.set(to: Double(shards))
-        var perShard = [[ShardSample]](repeating: [], count: shards)
+        // Series come and go; a cache past a million entries starts over (between rounds, as a round's samples
+        // point into it) rather than grow without bound.
+        if seriesSlots.count >= 1_000_000 {
+            seriesSlots.removeAll(keepingCapacity: true)
+            encodedLabels.removeAll(keepingCapacity: true)
+        }
+        var perShard = [[WriteRequestEncoding.QueuedSample]](repeating: [], count: shards)
+        if shards == 1 { perShard[0].reserveCapacity(count) }
         var dropped = 0
         var highest: Timestamp = .min
         for record in records {
             for sample in record.samples {
-                guard let labels = try outgoingLabels(sample.ref) else {
+                let slot = try seriesSlot(sample.ref)
+                guard slot >= 0 else {
                     dropped += 1
                     continue
                 }
                 highest = max(highest, sample.t)
-                perShard[Int(UInt64(bitPattern: sample.ref) % UInt64(shards))].append(ShardSample(ref: sample.ref, labels: labels, t: sample.t, v: sample.v))
+                perShard[Int(UInt64(bitPattern: sample.ref) % UInt64(shards))].append(.init(series: slot, t: sample.t, v: sample.v))
             }
         }
+        let labels = encodedLabels
         if dropped > 0 { metrics.samplesDropped.increment(by: Int64(dropped)) }
         if highest != .min { metrics.highestTimestamp.set(to: Double(highest) / 1000) }
         let pending = count - dropped
@@ -170,7 +182,7 @@ public actor RemoteWriteQueue {
 
         let results = try await withThrowingTaskGroup(of: ShardResult.self) { group in
             for samples in perShard where !samples.isEmpty {
-                group.addTask { try await self.sendShard(samples) }
+                group.addTask { try await self.sendShard(samples, labels: labels) }
             }
             var total = ShardResult()
             for try await result in group { total.add(result) }
@@ -184,11 +196,20 @@ public actor RemoteWriteQueue {
         if results.highestSent != .min { metrics.highestSent.set(to: Double(results.highestSent) / 1000) }
     }
 
+    /// The slot of a series' encoded outgoing labels in `encodedLabels`, or -1 when it is dropped or gone.
+    private func seriesSlot(_ ref: SeriesRef) throws -> Int32 {
+        if let slot = seriesSlots[ref] { return slot }
+        var slot: Int32 = -1
+        if let labels = try outgoingLabels(ref) {
+            slot = Int32(encodedLabels.count)
+            encodedLabels.append(WriteRequestEncoding.labelEntries(labels))
+        }
+        seriesSlots[ref] = slot
+        return slot
+    }
+
     /// The labels sent for a series: its own, external labels it lacks, then write relabeling; nil when dropped or gone.
     private func outgoingLabels(_ ref: SeriesRef) throws -> Labels? {
-        if let cached = labelCache[ref] { return cached }
-        // Series come and go; a cache past a million entries starts over rather than grow without bound.
-        if labelCache.count >= 1_000_000 { labelCache.removeAll(keepingCapacity: true) }
         var result: Labels?
         if let stored = try reader.labels(of: ref) {
             var labels = stored
@@ -200,15 +221,7 @@ public actor RemoteWriteQueue {
             result = config.writeRelabelConfigs.isEmpty ? labels : Relabeling.process(labels, with: config.writeRelabelConfigs)
             if let relabeled = result, relabeled.isEmpty { result = nil }
         }
-        labelCache[ref] = result
         return result
-    }
-
-    struct ShardSample: Sendable {
-        var ref: SeriesRef
-        var labels: Labels
-        var t: Timestamp
-        var v: Double
     }
 
     struct ShardResult: Sendable {
@@ -222,18 +235,18 @@ public actor RemoteWriteQueue {
     }
 
     /// Sends one shard's samples in batches of max_samples_per_send, in order.
-    private nonisolated func sendShard(_ samples: [ShardSample]) async throws -> ShardResult {
+    private nonisolated func sendShard(_ samples: [WriteRequestEncoding.QueuedSample], labels: [[UInt8]]) async throws -> ShardResult {
         var result = ShardResult()
         var start = 0
         let size = config.queueConfig.maxSamplesPerSend
         while start < samples.count {
             let batch = samples[start..<min(samples.count, start + size)]
             start += size
-            let request = WriteRequestEncoding.encode(batch)
+            let request = WriteRequestEncoding.encode(batch, labels: labels)
             if try await send(request, samples: batch.count) {
                 metrics.samplesSent.increment(by: Int64(batch.count))
                 result.sent += batch.count
-                result.highestSent = max(result.highestSent, batch.map(\.t).max() ?? .min)
+                for sample in batch where sample.t > result.highestSent { result.highestSent = sample.t }
             } else {
                 metrics.samplesFailed.increment(by: Int64(batch.count))
             }

@@ -4,8 +4,10 @@ import Foundation
 ///
 /// Imputation replaces NaN (a value not supplied) and missing-value markers; standardisation is
 /// folded into the weights once at load, so a prediction is one multiply-add per feature and,
-/// for a classifier, one `exp`.
-public struct CompiledModel: Sendable {
+/// for a classifier, one `exp`. A class, so handing the serving model to a request retains one
+/// object instead of every array and string it holds (measured: those retains, contended between
+/// cores, were a visible part of a `/predict` request).
+public final class CompiledModel: Sendable {
     public let artifact: ModelArtifact
     public let schema: FeatureSchema
     @usableFromInline let weights: [Double]
@@ -21,6 +23,8 @@ public struct CompiledModel: Sendable {
     /// The OpenAPI document and docs page, built once from this model's schema.
     public let openAPIJSON: String
     public let docsHTML: String
+    /// The answer's constant parts, escaped once at load (see `PredictionService.resultMembers`).
+    let responseText: ResponseText
 
     public init(_ artifact: ModelArtifact) {
         self.artifact = artifact
@@ -43,6 +47,22 @@ public struct CompiledModel: Sendable {
         let document = OpenAPIDocument.build(for: artifact)
         openAPIJSON = OpenAPIDocument.json(document)
         docsHTML = DocsPage.render(document)
+        responseText = ResponseText(labels: classLabels, modelVersion: artifact.modelVersion)
+    }
+
+    /// JSON fragments of a prediction answer that depend only on the model.
+    struct ResponseText: Sendable {
+        /// `"prediction":0,"outcome":"…","probability":` and the same for class 1.
+        let negativePrefix: String
+        let positivePrefix: String
+        /// `,"model_version":"…"}`, the end of a single prediction's answer.
+        let versionSuffix: String
+
+        init(labels: [String], modelVersion: String) {
+            negativePrefix = "\"prediction\":0,\"outcome\":\(JSONText.quoted(labels[0])),\"probability\":"
+            positivePrefix = "\"prediction\":1,\"outcome\":\(JSONText.quoted(labels[1])),\"probability\":"
+            versionSuffix = ",\"model_version\":\(JSONText.quoted(modelVersion))}"
+        }
     }
 
     public var isClassifier: Bool { logistic }

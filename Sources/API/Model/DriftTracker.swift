@@ -34,17 +34,23 @@ public final class DriftTracker: Sendable {
     public func record(_ row: FeatureRow, model: CompiledModel) {
         let features = distributions.count
         guard row.values.count == features else { return }
-        state.withLock { state in
-            let base = state.next * features
-            let full = state.filled == window
+        // Buckets are found before taking the lock, which then covers only the ring and count updates.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: features) { buckets in
             for i in 0..<features {
-                let bucket = distributions[i].bucket(of: model.effectiveValue(row.values[i], at: i))
-                if full { state.counts[i * FeatureDistribution.bucketCount + Int(state.ring[base + i])] -= 1 }
-                state.ring[base + i] = UInt8(truncatingIfNeeded: bucket)
-                state.counts[i * FeatureDistribution.bucketCount + bucket] += 1
+                buckets[i] = UInt8(truncatingIfNeeded: distributions[i].bucket(of: model.effectiveValue(row.values[i], at: i)))
             }
-            if !full { state.filled += 1 }
-            state.next = state.next + 1 == window ? 0 : state.next + 1
+            state.withLock { state in
+                let base = state.next * features
+                let full = state.filled == window
+                for i in 0..<features {
+                    let bucket = Int(buckets[i])
+                    if full { state.counts[i * FeatureDistribution.bucketCount + Int(state.ring[base + i])] -= 1 }
+                    state.ring[base + i] = buckets[i]
+                    state.counts[i * FeatureDistribution.bucketCount + bucket] += 1
+                }
+                if !full { state.filled += 1 }
+                state.next = state.next + 1 == window ? 0 : state.next + 1
+            }
         }
     }
 
