@@ -159,7 +159,8 @@ struct Loadgen: AsyncParsableCommand {
                 try await scenarioControl.setFaults(scenario.faults)
             } catch {
                 try? await client.shutdown()
-                Self.writeStderr("error: cannot switch on scenario \(scenario.rawValue): \(Self.describe(error))\n")
+                let reason = error is ScenarioError ? "\(error)" : Self.describe(error)
+                Self.writeStderr("error: cannot switch on scenario \(scenario.rawValue): \(reason)\n")
                 throw ExitCode(1)
             }
             control = scenarioControl

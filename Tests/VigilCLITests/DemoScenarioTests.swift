@@ -65,7 +65,8 @@ import Testing
             #expect(text.contains("alert: \(scenario.alertName)\n"), "\(scenario.rawValue) → \(scenario.alertName)")
         }
         let expectation = ScenarioExpectation.load(.errors, configFile: Repository.root.appendingPathComponent("config/vigil.yml").path, rate: 5)
-        #expect(expectation.holdMillis == 5 * 60_000)
-        #expect(expectation.pendingMillis == 45_000, "two 15 s scrapes and a 15 s evaluation")
+        let hold: Int64 = 5 * 60_000, pending: Int64 = 45_000
+        #expect(expectation.holdMillis == hold)
+        #expect(expectation.pendingMillis == pending, "two 15 s scrapes and a 15 s evaluation")
     }
 }
