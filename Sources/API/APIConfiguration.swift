@@ -15,6 +15,8 @@ public struct APIConfiguration: Sendable {
     public var modelSource: (any ModelSource)?
     /// How many recent requests the drift PSI covers; 0 turns drift tracking off.
     public var driftWindow: Int
+    /// Faults injected from the start, for demos (`--demo.fault-injection`); off by default.
+    public var demoFaults = DemoFaults()
 
     public init(
         host: String = "127.0.0.1", port: Int = 8002, modelPath: URL = URL(fileURLWithPath: "models/diabetes-logreg.json"),

@@ -15,6 +15,8 @@ public struct APIError: Error, Sendable {
         case reloadFailed = "reload_failed"
         case badRequest = "bad_request"
         case internalError = "internal_error"
+        /// Answered on purpose by demo fault injection (`error_share`), never by a real failure.
+        case demoFault = "demo_fault"
     }
 
     public var kind: Kind

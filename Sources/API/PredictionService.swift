@@ -10,14 +10,18 @@ public struct PredictionService: Sendable {
     public let configuration: APIConfiguration
     public let metrics: APIMetrics
     public let store: ModelStore
+    /// Demo fault injection; off unless `--demo.fault-injection` or `POST /-/demo` turns it on.
+    public let faults: DemoFaultInjector
     let logger: Logger
 
     public init(configuration: APIConfiguration, metrics: APIMetrics? = nil, logger: Logger) {
         self.configuration = configuration
         self.metrics = metrics ?? APIMetrics(containerName: configuration.containerName)
         self.logger = logger
+        self.faults = DemoFaultInjector(logger: logger)
         self.store = ModelStore(source: configuration.modelSource ?? FileModelSource(url: configuration.modelPath),
                                 driftWindow: configuration.driftWindow, metrics: self.metrics, logger: logger)
+        faults.set(configuration.demoFaults)
     }
 
     /// Mounts the API on `router`: `RequestMetricsMiddleware` (which also answers unknown paths in JSON) and the
@@ -55,6 +59,9 @@ public struct PredictionService: Sendable {
         // POST as before, PUT as Prometheus's lifecycle endpoints also accept.
         routes.post("/-/reload") { _, _ in try await reload() }
         routes.put("/-/reload") { _, _ in try await reload() }
+        // Demo fault injection, behind the lifecycle gate like reload.
+        routes.post("/-/demo") { request, _ in try setDemoFaults(request) }
+        routes.put("/-/demo") { request, _ in try setDemoFaults(request) }
         return routes
     }
 
@@ -78,6 +85,7 @@ public struct PredictionService: Sendable {
     // MARK: - Handlers
 
     func predict(_ request: Request) async throws -> Response {
+        if faults.isActive { try await faults.beforePrediction() }
         let buffer = try await collectBody(request)
         let serving = try loadedModel()
         let model = serving.model
@@ -92,6 +100,7 @@ public struct PredictionService: Sendable {
         }
         let start = DispatchTime.now().uptimeNanoseconds
         let score = model.score(row)
+        if faults.isActive { await faults.duringInference() }
         metrics.inferenceDuration.record(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
         if !score.isFinite { throw APIError.validation([Self.nonFinite(at: [.key("body")])]) }
         serving.drift?.record(row, model: model)
@@ -106,6 +115,7 @@ public struct PredictionService: Sendable {
     }
 
     func predictBatch(_ request: Request) async throws -> Response {
+        if faults.isActive { try await faults.beforePrediction() }
         let buffer = try await collectBody(request)
         let serving = try loadedModel()
         let model = serving.model
@@ -121,6 +131,7 @@ public struct PredictionService: Sendable {
         }
         let start = DispatchTime.now().uptimeNanoseconds
         let scores = rows.map(model.score)
+        if faults.isActive { await faults.duringInference() }
         metrics.inferenceDuration.record(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
         let nonFinite = scores.indices.filter { !scores[$0].isFinite }
         if !nonFinite.isEmpty { throw APIError.validation(nonFinite.map { Self.nonFinite(at: [.key("body"), .index($0)]) }) }
@@ -141,11 +152,25 @@ public struct PredictionService: Sendable {
     }
 
     func health() -> Response {
+        // Present only while a demo fault is on, so nobody mistakes an injected failure for a real one.
+        let demo = faults.isActive ? ",\"demo_faults\":" + faults.current.jsonText : ""
         if let model = store.current {
-            return json(.ok, "{\"status\":\"ok\",\"model_loaded\":true,\"model_version\":\(JSONText.quoted(model.artifact.modelVersion))}")
+            return json(.ok, "{\"status\":\"ok\",\"model_loaded\":true,\"model_version\":\(JSONText.quoted(model.artifact.modelVersion))\(demo)}")
         }
         let reason = store.lastError.map { JSONText.quoted($0.message) } ?? "null"
-        return json(.serviceUnavailable, "{\"status\":\"unavailable\",\"model_loaded\":false,\"model_version\":null,\"error\":\(reason)}")
+        return json(.serviceUnavailable, "{\"status\":\"unavailable\",\"model_loaded\":false,\"model_version\":null,\"error\":\(reason)\(demo)}")
+    }
+
+    /// `POST /-/demo?error_share=0.5&…`: sets the named faults (query parameters), keeps the others, and
+    /// answers the faults now in force; an unknown name or a bad value is a 400 naming it.
+    func setDemoFaults(_ request: Request) throws -> Response {
+        let parameters = request.uri.queryParameters.map { (name: String($0.key), value: String($0.value)) }
+        do {
+            let faults = self.faults.set(try self.faults.current.applying(parameters))
+            return json(.ok, "{\"status\":\"ok\",\"demo_faults\":\(faults.jsonText)}")
+        } catch {
+            throw APIError(.badRequest, .badRequest, "\(error)")
+        }
     }
 
     func reload() async throws -> Response {

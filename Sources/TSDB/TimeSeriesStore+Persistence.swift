@@ -80,13 +80,16 @@ extension TimeSeriesStore {
                 }
             }
         }
-        if !cut.isEmpty {
+        if state.readOnly {
+            // Nothing may be written: chunks the replay cut stay in memory, as in a store without a file.
+            for (ref, chunk) in cut { series[ref]?.closed.append(chunk) }
+        } else if !cut.isEmpty {
             try db.transaction { () throws(StorageError) in try state.writeChunks(cut) }
             for (ref, chunk) in cut { series[ref]?.persistedMaxT = chunk.maxTime ?? .min }
             persistedChunks += cut.count
             persistedSamples += cut.reduce(0) { $0 + $1.chunk.count }
         }
-        if replayed > 0 || !cut.isEmpty { try checkpoint() }
+        if !state.readOnly, replayed > 0 || !cut.isEmpty { try checkpoint() }
 
         let metadataRows = try db.prepare("SELECT metric, type, help, unit FROM metadata")
         while try metadataRows.step() {
@@ -118,7 +121,7 @@ extension TimeSeriesStore {
 
     /// Writes every changed head to the snapshot table and truncates the log.
     public func checkpoint() throws(StorageError) {
-        guard let database else { return }
+        guard let database, !database.readOnly else { return }
         var heads: [(ref: SeriesRef, chunk: XORChunk)] = []
         series.mutateAll { memSeries in
             guard memSeries.headDirty else { return }
@@ -141,7 +144,7 @@ extension TimeSeriesStore {
     /// `keepingWindows` is how many recent windows stay; closing keeps only the newest.
     @discardableResult
     public func compact(keepingWindows: Int64 = 2) throws(StorageError) -> Int {
-        guard let database, maxTime != .min else { return 0 }
+        guard let database, !database.readOnly, maxTime != .min else { return 0 }
         return try database.compact(beforeWindow: PersistentState.window(maxTime) - keepingWindows + 1).chunksMoved
     }
 
@@ -158,6 +161,11 @@ extension TimeSeriesStore {
     /// `compacting: false` leaves closed chunks in the chunk table, as a process killed before its
     /// maintenance would; fault tests build such stores.
     public func close(compacting: Bool = true) throws(StorageError) {
+        if database?.readOnly == true {
+            database?.database.close()
+            database = nil
+            return
+        }
         if compacting { try compact(keepingWindows: 0) }
         try checkpoint()
         // Hand the pages the emptied log occupied back to the file system.

@@ -20,6 +20,9 @@ public actor TimeSeriesStore: Appender, Querier {
         /// Compaction writes block rows as lists of Gorilla chunks, the format before column blocks,
         /// so tests can build the stores older builds left behind.
         public var writesLegacyBlockRows: Bool
+        /// Opens an existing file without writing to it (no schema, checkpoint or compaction), so a
+        /// second process can read a store that `vigil serve` holds; commits are refused.
+        public var readOnly = false
 
         public init(retentionMillis: Int64? = 15 * 24 * 3_600_000, retentionBytes: Int64? = nil, checkpointEverySamples: Int = 200_000,
                     writesLegacyBlockRows: Bool = false) {
@@ -68,10 +71,15 @@ public actor TimeSeriesStore: Appender, Querier {
     public init(path: String, options: Options = Options()) async throws(StorageError) {
         self.options = options
         self.path = path
-        let state = try PersistentState(path: path)
+        let state = try PersistentState(path: path, readOnly: options.readOnly)
         state.writesLegacyBlockRows = options.writesLegacyBlockRows
         self.database = state
-        try loadFromDisk()
+        if options.readOnly {
+            // One read transaction: a server writing meanwhile cannot show this reader half a commit.
+            try state.database.readTransaction { () throws(StorageError) in try loadFromDisk() }
+        } else {
+            try loadFromDisk()
+        }
     }
 
     // MARK: - Appending
@@ -94,6 +102,7 @@ public actor TimeSeriesStore: Appender, Querier {
 
     /// Commits a batch; returns the outcome and the head-log record of the samples it accepted.
     private func commitRecording(_ batch: AppendBatch) throws(StorageError) -> (result: CommitResult, record: SampleLogRecord) {
+        if database?.readOnly == true { throw StorageError(code: 0, message: "the store was opened read-only") }
         var result = CommitResult()
         var created: [MemSeries] = []
         result.newRefs.reserveCapacity(batch.new.count)

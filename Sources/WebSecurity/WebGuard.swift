@@ -16,7 +16,8 @@ public final class WebGuard: Sendable {
     /// Prometheus's answer to lifecycle requests when `--web.enable-lifecycle` is off.
     public static let lifecycleDisabledText = "Lifecycle API is not enabled.\n"
     /// The lifecycle endpoints; POST and PUT reach them, other methods get 405 as in Prometheus.
-    public static let lifecyclePaths: Set<String> = ["/-/reload", "/-/quit"]
+    /// `/-/demo` (the prediction API's demo fault injection) is Vigil's own and gated the same way.
+    public static let lifecyclePaths: Set<String> = ["/-/reload", "/-/quit", "/-/demo"]
     /// The policy HTML pages get unless the web configuration sets its own: scripts only from this origin (the pages
     /// have no inline script), inline styles allowed (each page carries its stylesheet), nothing embedded elsewhere.
     public static let defaultContentSecurityPolicy =

@@ -1,5 +1,6 @@
 import ArgumentParser
 import AsyncHTTPClient
+import Config
 import OutboundHTTP
 import Foundation
 import NIOCore
@@ -22,8 +23,13 @@ struct Backtest: AsyncParsableCommand {
             """
     )
 
-    @Option(help: ArgumentHelp("The rule file whose alerting rules to replay.", valueName: "file"))
-    var rules: String
+    @Option(help: ArgumentHelp("The rule file whose alerting rules to replay (default: the rule_files of --config.file).", valueName: "file"))
+    var rules: String?
+
+    @Option(name: .customLong("config.file"), help: ArgumentHelp(
+        "The server's configuration: its global.evaluation_interval is the interval of groups that set none, and its rule_files the rules when --rules is not given. Env VIGIL_CONFIG_FILE.",
+        valueName: "file"))
+    var configFile: String?
 
     // Unconditional, so a relative time such as `-24h` is not taken for a flag.
     @Option(parsing: .unconditional, help: ArgumentHelp("Start of the replay.", valueName: "time"))
@@ -35,8 +41,8 @@ struct Backtest: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Evaluate every group at this step instead of its interval, e.g. 1m.", valueName: "duration"))
     var step: String?
 
-    @Option(help: ArgumentHelp("Interval of groups that set none, as the server's evaluation_interval.", valueName: "duration"))
-    var evaluationInterval: String = "1m"
+    @Option(help: ArgumentHelp("Interval of groups that set none (default: global.evaluation_interval of --config.file, else 1m as in Prometheus).", valueName: "duration"))
+    var evaluationInterval: String?
 
     @Option(name: .customLong("storage.path"), help: ArgumentHelp("Read history from this Vigil database.", valueName: "path"))
     var storagePath: String?
@@ -56,8 +62,45 @@ struct Backtest: AsyncParsableCommand {
         if let step, (try? parseDuration(step)).map({ $0 > 0 }) != true {
             throw ValidationError("--step must be a positive duration such as 30s or 1m, not \"\(step)\".")
         }
-        if (try? parseDuration(evaluationInterval)).map({ $0 > 0 }) != true {
+        if let evaluationInterval, (try? parseDuration(evaluationInterval)).map({ $0 > 0 }) != true {
             throw ValidationError("--evaluation-interval must be a positive duration such as 1m, not \"\(evaluationInterval)\".")
+        }
+        if let configFile, !FileManager.default.fileExists(atPath: configFile) {
+            throw ValidationError("No configuration file at \(configFile) (--config.file).")
+        }
+        if rules == nil, resolvedConfigFile == nil {
+            throw ValidationError("Give --rules FILE, or --config.file of a configuration whose rule_files to replay (config/vigil.yml is not here).")
+        }
+    }
+
+    /// The configuration to agree with: the flag, else `$VIGIL_CONFIG_FILE`, else `config/vigil.yml` when it exists, as `serve` reads.
+    var resolvedConfigFile: String? {
+        if let configFile { return configFile }
+        let fallback = Env.value("config.file", default: "config/vigil.yml")
+        return FileManager.default.fileExists(atPath: fallback) ? fallback : nil
+    }
+
+    /// The rule files and the interval of groups that set none, and a sentence saying where that interval came from.
+    func ruleSource() throws -> (files: [String], defaultInterval: Int64, intervalSource: String) {
+        var files = rules.map { [$0] } ?? []
+        if let evaluationInterval {
+            let interval = try parseDuration(evaluationInterval)
+            if files.isEmpty, let configFile = resolvedConfigFile { files = try Self.configuration(configFile).ruleFiles }
+            return (files, interval, "\(evaluationInterval) (--evaluation-interval)")
+        }
+        guard let configFile = resolvedConfigFile else { return (files, 60_000, "1m (Prometheus's default; no --config.file)") }
+        let configuration = try Self.configuration(configFile)
+        if files.isEmpty { files = configuration.ruleFiles }
+        let interval = configuration.global.evaluationInterval
+        return (files, interval.milliseconds, "\(formatDuration(interval.milliseconds)) (global.evaluation_interval of \(configFile))")
+    }
+
+    /// Loads a configuration file, or exits 1 with its positioned error.
+    static func configuration(_ path: String) throws -> PrometheusConfiguration {
+        do {
+            return try loadConfiguration(file: URL(fileURLWithPath: path))
+        } catch {
+            fail("\(error)")
         }
     }
 
@@ -66,16 +109,24 @@ struct Backtest: AsyncParsableCommand {
         let start = BacktestTime.parse(from, now: now)!
         let end = BacktestTime.parse(to, now: now)!
         let stepMillis = try step.map { try parseDuration($0) }
+        let source = try ruleSource()
         let backtester: Backtester
         do {
-            backtester = try Backtester(files: try loadRuleFiles([rules]), defaultInterval: try parseDuration(evaluationInterval))
+            backtester = try Backtester(files: try loadRuleFiles(source.files), defaultInterval: source.defaultInterval)
         } catch let errors as RuleErrors {
             FileHandle.standardError.write(Data((errors.errors.map(\.description).joined(separator: "\n") + "\n").utf8))
             throw ExitCode(1)
         }
         if backtester.groups.isEmpty {
-            print("\(rules) has no alerting rules.")
+            print("\(source.files.joined(separator: ", ")) \(source.files.count == 1 ? "has" : "have") no alerting rules.")
             return
+        }
+        if step == nil {
+            for group in backtester.groups {
+                let own = group.interval == source.defaultInterval ? "every \(source.intervalSource)" : "every \(formatDuration(group.interval)) (its interval)"
+                print("Group \(group.name) is evaluated \(own).")
+            }
+            print()
         }
         let evaluations = backtester.evaluationCount(from: start, to: end, step: stepMillis)
         if evaluations > Backtester.maxEvaluations {
@@ -84,10 +135,10 @@ struct Backtest: AsyncParsableCommand {
 
         let query: QueryFunc
         if let storagePath {
-            // No retention and no close(): closing compacts and checkpoints, which would write to the database.
+            // Read-only: the store may belong to a running `vigil serve`, and history must not change under it.
             let store: TimeSeriesStore
             do {
-                store = try await TimeSeriesStore(path: storagePath, options: .init(retentionMillis: nil, retentionBytes: nil))
+                store = try await TimeSeriesStore(path: storagePath, options: .readingOnly)
             } catch {
                 Self.fail("Cannot open \(storagePath): \(error)")
             }

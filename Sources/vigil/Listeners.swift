@@ -2,6 +2,10 @@ import API
 import Hummingbird
 import HummingbirdCore
 import Logging
+import NIOCore
+#if canImport(Glibc)
+import Glibc
+#endif
 import ServiceLifecycle
 import Synchronization
 import Web
@@ -20,7 +24,7 @@ struct Listeners: Sendable {
     let quit: @Sendable () -> Void
 
     /// The prediction API: its guard, `/-/quit`, then the API's own instrumented routes.
-    func apiApplication(_ prediction: PredictionService, address: ListenAddress) throws -> some Service {
+    func apiApplication(_ prediction: PredictionService, address: ListenAddress) throws -> ListenerService {
         let router = Router()
         router.add(middleware: api.middleware())
         let quit = self.quit
@@ -32,20 +36,22 @@ struct Listeners: Sendable {
             }
         }
         prediction.addRoutes(to: router)
-        return Application(router: router, server: try api.serverBuilder(),
-                           configuration: .init(address: .hostname(address.host, port: address.port), serverName: "vigil"),
-                           onServerRunning: { _ in markDescriptorsCloseOnExec() }, logger: Logger(label: "vigil.api"))
+        let application = Application(router: router, server: try api.serverBuilder(),
+                                      configuration: .init(address: .hostname(address.host, port: address.port), serverName: "vigil"),
+                                      onServerRunning: { _ in markDescriptorsCloseOnExec() }, logger: Logger(label: "vigil.api"))
+        return ListenerService(application, address: address, flag: "--api.listen-address")
     }
 
     /// The monitoring listener: its guard, the query gate, then the monitoring routes.
-    func monitoringApplication(_ server: MonitoringServer, address: ListenAddress) throws -> some Service {
+    func monitoringApplication(_ server: MonitoringServer, address: ListenAddress) throws -> ListenerService {
         let router = Router()
         router.add(middleware: web.middleware())
         router.add(middleware: QueryGateMiddleware(gate: queryGate))
         router.addRoutes(server.makeRoutes())
-        return Application(router: router, server: try web.serverBuilder(),
-                           configuration: .init(address: .hostname(address.host, port: address.port), serverName: "vigil"),
-                           onServerRunning: { _ in markDescriptorsCloseOnExec() }, logger: Logger(label: "vigil.web"))
+        let application = Application(router: router, server: try web.serverBuilder(),
+                                      configuration: .init(address: .hostname(address.host, port: address.port), serverName: "vigil"),
+                                      onServerRunning: { _ in markDescriptorsCloseOnExec() }, logger: Logger(label: "vigil.web"))
+        return ListenerService(application, address: address, flag: "--web.listen-address")
     }
 
     /// Re-reads both web configurations; the messages of those that failed (each keeps its running settings).
@@ -69,5 +75,48 @@ final class ShutdownTrigger: Sendable {
     func trigger() {
         guard let group = group.withLock({ $0 }) else { return }
         Task { await group.triggerGracefulShutdown() }
+    }
+}
+
+/// ListenerService runs one HTTP listener and turns its failure to bind into a `ListenerError` that names the
+/// address and the flag that sets it, so `serve` can say what to change instead of printing NIO's error.
+struct ListenerService: Service {
+    let application: any Service
+    let address: ListenAddress
+    let flag: String
+
+    init(_ application: any Service, address: ListenAddress, flag: String) {
+        self.application = application
+        self.address = address
+        self.flag = flag
+    }
+
+    func run() async throws {
+        do {
+            try await application.run()
+        } catch let error as IOError {
+            throw ListenerError(address: address, flag: flag, errno: error.errnoCode, cause: "\(error)")
+        }
+    }
+}
+
+/// A listener that could not open its address: in use, not permitted, or not an address of this machine.
+struct ListenerError: Error, CustomStringConvertible {
+    let address: ListenAddress
+    let flag: String
+    let errno: Int32
+    let cause: String
+
+    var description: String {
+        switch errno {
+        case EADDRINUSE:
+            return "cannot listen on \(address): the address is already in use (another vigil serve?); stop that process or choose another address with \(flag)"
+        case EACCES:
+            return "cannot listen on \(address): permission denied (ports below 1024 need privileges); choose another address with \(flag)"
+        case EADDRNOTAVAIL:
+            return "cannot listen on \(address): not an address of this machine; choose another with \(flag)"
+        default:
+            return "cannot listen on \(address) (\(flag)): \(cause)"
+        }
     }
 }

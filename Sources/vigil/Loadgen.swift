@@ -24,11 +24,22 @@ struct Loadgen: AsyncParsableCommand {
     @Option(help: "API to send to. Env VIGIL_LOADGEN_URL.")
     var url: String = Env.value("loadgen.url", default: "http://127.0.0.1:8002")
 
-    @Option(help: "Requests per second; 0 sends as fast as --concurrency allows.")
-    var rate: Double = 20
+    @Option(help: "Requests per second; 0 sends as fast as --concurrency allows (default 20, or the scenario's).")
+    var rate: Double?
 
-    @Option(help: "Requests in flight at most.")
-    var concurrency: Int = 4
+    @Option(help: "Requests in flight at most (default 4, or the scenario's).")
+    var concurrency: Int?
+
+    @Option(help: ArgumentHelp(
+        "Switch a demo fault on through POST /-/demo (vigil serve needs --web.enable-lifecycle), send load, and report when its alert goes pending and firing; the fault is switched off at exit. One of: \(LoadScenario.allCases.map(\.rawValue).joined(separator: ", ")).",
+        valueName: "name"))
+    var scenario: LoadScenario?
+
+    @Option(help: "With --scenario: the monitoring listener whose /api/v1/alerts is watched. Env VIGIL_URL.")
+    var monitoringURL: String = Env.value("url", default: "http://127.0.0.1:9090")
+
+    @Option(name: .customLong("config.file"), help: "With --scenario: the server's configuration, for the alert's `for` and the intervals. Env VIGIL_CONFIG_FILE.")
+    var configFile: String = Env.value("config.file", default: "config/vigil.yml")
 
     @Option(help: "Run this long, e.g. 30s or 5m (at most 1h).")
     var duration: String?
@@ -67,10 +78,21 @@ struct Loadgen: AsyncParsableCommand {
         return result
     }
 
+    /// Requests per second: the flag, else the scenario's, else 20.
+    var effectiveRate: Double { rate ?? scenario?.rate ?? 20 }
+    /// Requests in flight at most: the flag, else the scenario's, else 4.
+    var effectiveConcurrency: Int { concurrency ?? scenario?.concurrency ?? 4 }
+
     func validate() throws {
         _ = try parsedShift()
-        guard rate.isFinite, rate >= 0 else { throw ValidationError("--rate must be 0 (unpaced) or a positive number of requests per second, got \(rate)") }
-        guard (1...1024).contains(concurrency) else { throw ValidationError("--concurrency must be between 1 and 1024, got \(concurrency)") }
+        guard effectiveRate.isFinite, effectiveRate >= 0 else { throw ValidationError("--rate must be 0 (unpaced) or a positive number of requests per second, got \(effectiveRate)") }
+        guard (1...1024).contains(effectiveConcurrency) else { throw ValidationError("--concurrency must be between 1 and 1024, got \(effectiveConcurrency)") }
+        if scenario != nil, count != nil { throw ValidationError("--scenario runs until its alert fires or for --duration; --count does not apply") }
+        if scenario != nil {
+            guard let parsed = URL(string: monitoringURL), ["http", "https"].contains(parsed.scheme?.lowercased() ?? ""), parsed.host != nil else {
+                throw ValidationError("--monitoring-url must be an http:// or https:// URL with a host, got \(monitoringURL)")
+            }
+        }
         if let count, !(1...Self.maximumCount).contains(count) {
             throw ValidationError("--count must be between 1 and 1,000,000, got \(count)")
         }
@@ -108,18 +130,52 @@ struct Loadgen: AsyncParsableCommand {
     func run() async throws {
         let seed = self.seed ?? UInt64.random(in: .min ... .max)
         let base = url.hasSuffix("/") ? String(url.dropLast()) : url
-        let duration = self.duration.flatMap(LoadgenSummary.parseDuration)
+        let rate = effectiveRate, concurrency = effectiveConcurrency
+        var shift = try parsedShift()
+        if shift.isEmpty, let scenario { shift = scenario.shift }
+        var expectation: ScenarioExpectation?
+        var duration = self.duration.flatMap(LoadgenSummary.parseDuration)
+        if let scenario {
+            let expected = ScenarioExpectation.load(scenario, configFile: configFile, rate: rate)
+            expectation = expected
+            // Unless told how long, run until the alert fires (watched below), at most twice the expected time plus 2m.
+            duration = duration ?? min(Self.maximumDuration, .milliseconds(2 * (expected.firingMillis ?? 15 * 60_000)) + .seconds(120))
+        }
         let state = LoadgenState(schedule: LoadSchedule(rate: rate, count: count ?? (duration == nil ? 100 : nil), duration: duration))
-        let plan = RequestPlan(base: base, seed: seed, invalidShare: invalidShare, batchShare: batchShare, shift: try parsedShift())
+        let requestTimeout = scenario?.requestTimeout(run: duration ?? .zero) ?? .seconds(10)
+        let plan = RequestPlan(base: base, seed: seed, invalidShare: invalidShare, batchShare: batchShare, shift: shift,
+                               timeout: TimeAmount.milliseconds(Self.milliseconds(requestTimeout)))
 
         var configuration = HTTPClient.Configuration()
         configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = concurrency
-        configuration.timeout = .init(connect: .seconds(2), read: .seconds(10))
+        configuration.timeout = .init(connect: .seconds(2), read: TimeAmount.milliseconds(Self.milliseconds(requestTimeout)))
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+
+        var control: ScenarioControl?
+        if let scenario, let expectation {
+            let monitoring = monitoringURL.hasSuffix("/") ? String(monitoringURL.dropLast()) : monitoringURL
+            let scenarioControl = ScenarioControl(client: client, apiBase: base, monitoringBase: monitoring)
+            do {
+                try await scenarioControl.setFaults(scenario.faults)
+            } catch {
+                try? await client.shutdown()
+                let reason = error is ScenarioError ? "\(error)" : Self.describe(error)
+                Self.writeStderr("error: cannot switch on scenario \(scenario.rawValue): \(reason)\n")
+                throw ExitCode(1)
+            }
+            control = scenarioControl
+            let faults = scenario.faults.map { "\($0.name)=\($0.value)" }.joined(separator: ",")
+            let what = faults.isEmpty ? "inputs shifted by " + shift.sorted { $0.key < $1.key }.map { "\($0.key)+\(Self.number($0.value))" }.joined(separator: ",")
+                : "\(faults) on \(base) (POST /-/demo)"
+            Self.emit("scenario \(scenario.rawValue): \(what); \(Self.number(rate)) requests/s, \(concurrency) in flight at most")
+            Self.emit(expectation.text)
+            Self.emit("watching \(monitoring)/api/v1/alerts; the run ends once \(scenario.alertName) fires\(self.duration == nil ? "" : " or after --duration")")
+        }
 
         let clock = ContinuousClock()
         let start = clock.now
         let interactive = isatty(STDERR_FILENO) == 1
+        let observation = ObservationBox()
         await withTaskGroup(of: Void.self) { group in
             if interactive {
                 group.addTask {
@@ -127,6 +183,13 @@ struct Loadgen: AsyncParsableCommand {
                         Self.writeStderr("\r" + (await state.summary).progress(elapsed: clock.now - start) + "\u{1B}[K")
                     }
                 }
+            }
+            if let scenario, let control {
+                group.addTask {
+                    await Self.watch(scenario, control: control, state: state, observation: observation, clock: clock, start: start,
+                                     stopWhenFiring: self.duration == nil, interactive: interactive)
+                }
+                group.addTask { await Self.stopOnInterrupt(state: state) }
             }
             await withTaskGroup(of: Void.self) { workers in
                 for _ in 0..<concurrency {
@@ -136,11 +199,20 @@ struct Loadgen: AsyncParsableCommand {
             group.cancelAll()
         }
         let elapsed = clock.now - start
+        if let scenario, let control {
+            // Idempotent: the watcher switched it off already unless it could not.
+            try? await control.setFaults(scenario.faultsOff)
+        }
         try? await client.shutdown()
 
         let summary = await state.summary
         if interactive { Self.writeStderr("\r\u{1B}[K") }
         print(summary.render(elapsed: elapsed, target: rate, seed: seed))
+        if let scenario {
+            let seen = await observation.value
+            print(Self.scenarioClosing(scenario, seen))
+            if let watchError = seen.watchError { Self.writeStderr("warning: could not watch the alert: \(watchError)\n") }
+        }
         if summary.requests > 0, summary.unreachable == summary.requests {
             let reason = summary.transportErrors.max { $0.value < $1.value }?.key ?? "no response"
             let stopped = await state.gaveUp ? " (gave up after \(summary.requests))" : ""
@@ -165,7 +237,7 @@ struct Loadgen: AsyncParsableCommand {
             request.body = .bytes(ByteBuffer(string: load.body))
             let sent = clock.now
             do {
-                let response = try await client.execute(request, timeout: .seconds(10))
+                let response = try await client.execute(request, timeout: plan.timeout)
                 _ = try await response.body.collect(upTo: 1 << 20)
                 await state.record(status: Int(response.status.code), milliseconds: LoadgenSummary.seconds(clock.now - sent) * 1000)
             } catch {
@@ -194,6 +266,8 @@ struct RequestPlan: Sendable {
     var invalidShare: Double
     var batchShare: Double
     var shift: [String: Double] = [:]
+    /// How long one request may take before it counts as a transport failure.
+    var timeout: TimeAmount = .seconds(10)
 
     func request(_ index: Int) -> LoadRequest {
         LoadRequest.make(index: index, seed: seed, invalidShare: invalidShare, batchShare: batchShare, shift: shift)
@@ -212,7 +286,19 @@ actor LoadgenState {
 
     var gaveUp: Bool { summary.unreachable >= Self.giveUpAfter && summary.unreachable == summary.requests }
 
-    func next(elapsed: Duration) -> (index: Int, due: Duration)? { gaveUp ? nil : schedule.next(elapsed: elapsed) }
+    /// Set once the schedule has run out or `stop()` was called: no slot is handed out after it.
+    private(set) var finished = false
+
+    func next(elapsed: Duration) -> (index: Int, due: Duration)? {
+        guard !finished, !gaveUp, let slot = schedule.next(elapsed: elapsed) else {
+            finished = true
+            return nil
+        }
+        return slot
+    }
+
+    /// Ends the run early: workers finish the request they are sending and take no more.
+    func stop() { finished = true }
     func record(status: Int, milliseconds: Double) { summary.record(status: status, milliseconds: milliseconds) }
     func recordFailure(_ description: String) { summary.recordFailure(description) }
 }

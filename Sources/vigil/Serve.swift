@@ -114,7 +114,22 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("query.max-concurrency"), help: "Most queries run at once; more wait. Env VIGIL_QUERY_MAX_CONCURRENCY.")
     var queryMaxConcurrency: Int = Int(Env.value("query.max-concurrency", default: "20")) ?? 20
 
+    @Option(name: .customLong("demo.fault-injection"), help: ArgumentHelp(
+        "For demos: start with these faults injected into /predict, e.g. error_share=0.5 or request_latency=1.5s,held_open_requests=12 (also inference_time). POST /-/demo?NAME=VALUE changes them at run time (needs --web.enable-lifecycle). Off by default; shown in /health while on. Env VIGIL_DEMO_FAULT_INJECTION.",
+        valueName: "faults"))
+    var demoFaultInjection: String = Env.value("demo.fault-injection", default: "")
+
     @OptionGroup var logging: LoggingOptions
+
+    /// The faults `--demo.fault-injection` asks for (none when it is empty).
+    func initialDemoFaults() throws -> DemoFaults {
+        guard !demoFaultInjection.isEmpty else { return DemoFaults() }
+        do {
+            return try DemoFaults().applying(try DemoFaults.parameters(fromFlag: demoFaultInjection))
+        } catch {
+            throw ValidationError("--demo.fault-injection: \(error)")
+        }
+    }
 
     /// The prediction API's web configuration: its own flag, else the monitoring listener's.
     var resolvedAPIWebConfigFile: String? {
@@ -147,6 +162,7 @@ struct Serve: AsyncParsableCommand {
         _ = try modelSourceChoice()
         guard (0...1_000_000).contains(driftWindow) else { throw ValidationError("--model.drift-window must be between 0 and 1000000, got \(driftWindow)") }
         do { _ = try PrometheusDuration(parsing: modelPollInterval) } catch { throw ValidationError("--model.poll-interval: \(error)") }
+        _ = try initialDemoFaults()
         guard queryMaxConcurrency > 0 else { throw ValidationError("--query.max-concurrency must be positive, got \(queryMaxConcurrency)") }
         do { _ = try PrometheusDuration(parsing: retentionTime) } catch {
             throw ValidationError("--storage.retention.time: \(error)")
@@ -202,7 +218,7 @@ struct Serve: AsyncParsableCommand {
             "model.poll-interval": modelPollInterval, "model.drift-window": String(driftWindow),
             "web.config.file": webConfigFile, "api.web-config.file": resolvedAPIWebConfigFile ?? "",
             "web.enable-lifecycle": String(enableLifecycle), "web.enable-admin-api": String(enableAdminAPI),
-            "query.max-concurrency": String(queryMaxConcurrency),
+            "query.max-concurrency": String(queryMaxConcurrency), "demo.fault-injection": demoFaultInjection,
         ]
     }
 
@@ -246,12 +262,11 @@ struct Serve: AsyncParsableCommand {
         }
 
         let (resolvedModelPath, registrySource) = try modelSourceChoice()
-        let prediction = PredictionService(
-            configuration: APIConfiguration(host: apiAddress.host, port: apiAddress.port, modelPath: URL(fileURLWithPath: resolvedModelPath),
-                                            bodySizeLimit: bodySizeLimit, containerName: containerName,
-                                            modelSource: registrySource, driftWindow: driftWindow),
-            logger: Logger(label: "vigil.api")
-        )
+        var apiConfiguration = APIConfiguration(host: apiAddress.host, port: apiAddress.port, modelPath: URL(fileURLWithPath: resolvedModelPath),
+                                                bodySizeLimit: bodySizeLimit, containerName: containerName,
+                                                modelSource: registrySource, driftWindow: driftWindow)
+        apiConfiguration.demoFaults = try initialDemoFaults()
+        let prediction = PredictionService(configuration: apiConfiguration, logger: Logger(label: "vigil.api"))
         await prediction.store.reload()
         let pollMillis = (try? PrometheusDuration(parsing: modelPollInterval).milliseconds) ?? 0
 
@@ -281,13 +296,21 @@ struct Serve: AsyncParsableCommand {
                     .init(service: supervisor),
                     .init(service: SignalReloadService(supervisor: supervisor, logger: logger)),
                     .init(service: ModelPollService(store: prediction.store, intervalMillis: pollMillis)),
+                    // Last, so it stops first: held-open demo requests are released before the API drains its connections.
+                    .init(service: DemoFaultShutdown(faults: prediction.faults)),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             )
         )
         shutdown.install(group)
-        try await group.run()
+        do {
+            try await group.run()
+        } catch let error as ListenerError {
+            // A start-up mistake, not a crash: one line naming the address and the flag, exit 1.
+            logger.critical("\(error.description)")
+            throw ExitCode(1)
+        }
         logger.info("stopped")
     }
 
@@ -401,5 +424,15 @@ struct ModelPollService: Service {
                 await store.reload()
             }
         }
+    }
+}
+
+/// Turns demo faults off when shutdown begins, so requests held open on purpose do not keep the API from stopping.
+struct DemoFaultShutdown: Service {
+    let faults: DemoFaultInjector
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        if faults.current.isOn { faults.set(DemoFaults()) }
     }
 }

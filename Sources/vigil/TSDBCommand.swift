@@ -23,7 +23,10 @@ struct TSDBCommand: AsyncParsableCommand {
     }
 
     struct Stats: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print series, chunks, samples and bytes per sample of a store.")
+        static let configuration = CommandConfiguration(
+            abstract: "Print series, chunks, samples and bytes per sample of a store.",
+            discussion: "Opens the store read-only, so it also works while `vigil serve` is running on it."
+        )
 
         @Option(name: .customLong("storage.path"), help: "The SQLite database.")
         var storagePath: String = "data/vigil.db"
@@ -32,10 +35,14 @@ struct TSDBCommand: AsyncParsableCommand {
             guard FileManager.default.fileExists(atPath: storagePath) else {
                 throw ValidationError("no database at \(storagePath)")
             }
-            // Opening the store writes (closing compacts and checkpoints): never beside a running server.
-            let lock = try TSDBCommand.lock(storagePath)
-            defer { lock.release() }
-            let store = try await TimeSeriesStore(path: storagePath, options: .init(retentionMillis: nil))
+            // Read-only and without the lock, so it works beside a running `vigil serve`; the write
+            // commands (import, append-synthetic) still take the lock.
+            let store: TimeSeriesStore
+            do {
+                store = try await TimeSeriesStore(path: storagePath, options: .readingOnly)
+            } catch {
+                Query.fail("cannot read \(storagePath): \(error)")
+            }
             let stats = await store.stats()
             try await store.close()
             print(StatsReport(stats).text)
@@ -213,6 +220,15 @@ struct TSDBCommand: AsyncParsableCommand {
             default: return 5.0e7 + Double((step * 7919 + i) % 4096) * 4096
             }
         }
+    }
+}
+
+extension TimeSeriesStore.Options {
+    /// Reading an existing store without writing to it, and with no retention (nothing is deleted).
+    static var readingOnly: Self {
+        var options = Self(retentionMillis: nil, retentionBytes: nil)
+        options.readOnly = true
+        return options
     }
 }
 

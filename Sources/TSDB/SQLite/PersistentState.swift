@@ -24,12 +24,39 @@ final class PersistentState {
 
     static let schemaVersion: Int64 = 3
 
-    init(path: String) throws(StorageError) {
+    /// Whether the file was opened read-only: nothing is created, migrated, checkpointed or written.
+    let readOnly: Bool
+
+    init(path: String, readOnly: Bool = false) throws(StorageError) {
         self.path = path
-        if let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path.nilIfEmpty {
-            try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        self.readOnly = readOnly
+        if readOnly {
+            database = try SQLiteDatabase(path: path, readOnly: true)
+        } else {
+            if let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path.nilIfEmpty {
+                try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            }
+            database = try SQLiteDatabase(path: path)
+            try Self.createSchema(database)
         }
-        database = try SQLiteDatabase(path: path)
+        let version = try database.scalar("SELECT value FROM meta WHERE key = 'schema_version'")
+        guard version == Self.schemaVersion else {
+            throw StorageError(code: 0, message: "\(path) has schema version \(version ?? -1); this build reads version \(Self.schemaVersion)")
+        }
+        insertSeries = try database.prepare("INSERT INTO series (id, labels) VALUES (?, ?)")
+        // Rows are appended in cut order, which keeps pages full; a clustered (series, time) key would
+        // insert into the middle of the tree and leave pages half empty.
+        insertChunk = try database.prepare("INSERT OR REPLACE INTO chunks (series_id, min_t, max_t, n, data) VALUES (?, ?, ?, ?, ?)")
+        insertLog = try database.prepare("INSERT INTO head_log (data, max_t) VALUES (?, ?)")
+        selectChunks = try database.prepare("SELECT data FROM chunks WHERE series_id = ? AND max_t >= ? AND min_t <= ? ORDER BY min_t")
+        selectBlock = try database.prepare("SELECT data, max_t FROM blocks WHERE id = ?")
+        maxChunkSpan = try database.scalar("SELECT value FROM meta WHERE key = 'max_chunk_span'") ?? 0
+        // AUTOINCREMENT: sequence numbers never repeat, even after the log is emptied by a checkpoint.
+        lastLogSequence = try database.scalar("SELECT seq FROM sqlite_sequence WHERE name = 'head_log'") ?? 0
+    }
+
+    /// Sets the file's pragmas and creates (or migrates) the tables of a writable store.
+    private static func createSchema(_ database: SQLiteDatabase) throws(StorageError) {
         // page_size and auto_vacuum only take effect before the first table exists. 16 KiB pages hold
         // about 27 block rows each, so the space left over at the end of a page is a few percent
         // (at 4 KiB it was 7 %, enough to lose to Prometheus's blocks). WAL lets readers and the writer overlap.
@@ -56,20 +83,6 @@ final class PersistentState {
         if try database.scalar("SELECT count(*) FROM pragma_table_info('head_log') WHERE name = 'max_t'") == 0 {
             try database.execute("ALTER TABLE head_log ADD COLUMN max_t INTEGER NOT NULL DEFAULT 0")
         }
-        let version = try database.scalar("SELECT value FROM meta WHERE key = 'schema_version'")
-        guard version == Self.schemaVersion else {
-            throw StorageError(code: 0, message: "\(path) has schema version \(version ?? -1); this build reads version \(Self.schemaVersion)")
-        }
-        insertSeries = try database.prepare("INSERT INTO series (id, labels) VALUES (?, ?)")
-        // Rows are appended in cut order, which keeps pages full; a clustered (series, time) key would
-        // insert into the middle of the tree and leave pages half empty.
-        insertChunk = try database.prepare("INSERT OR REPLACE INTO chunks (series_id, min_t, max_t, n, data) VALUES (?, ?, ?, ?, ?)")
-        insertLog = try database.prepare("INSERT INTO head_log (data, max_t) VALUES (?, ?)")
-        selectChunks = try database.prepare("SELECT data FROM chunks WHERE series_id = ? AND max_t >= ? AND min_t <= ? ORDER BY min_t")
-        selectBlock = try database.prepare("SELECT data, max_t FROM blocks WHERE id = ?")
-        maxChunkSpan = try database.scalar("SELECT value FROM meta WHERE key = 'max_chunk_span'") ?? 0
-        // AUTOINCREMENT: sequence numbers never repeat, even after the log is emptied by a checkpoint.
-        lastLogSequence = try database.scalar("SELECT seq FROM sqlite_sequence WHERE name = 'head_log'") ?? 0
     }
 
     /// Writes one commit: new series, chunks cut from heads, and the samples' log record, atomically.

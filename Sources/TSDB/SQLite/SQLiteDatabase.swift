@@ -25,10 +25,11 @@ final class SQLiteDatabase {
     private(set) var handle: OpaquePointer?
     let path: String
 
-    init(path: String) throws(StorageError) {
+    /// Opens (or creates) `path`; `readOnly` opens an existing file without ever writing to it.
+    init(path: String, readOnly: Bool = false) throws(StorageError) {
         self.path = path
         var db: OpaquePointer?
-        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
+        let flags = (readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) | SQLITE_OPEN_NOMUTEX
         let rc = sqlite3_open_v2(path, &db, flags, nil)
         guard rc == SQLITE_OK else {
             let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open"
