@@ -101,6 +101,11 @@ struct SeriesTable {
         }
     }
 
+    /// Whether `ref` names a series, without copying it out as the subscript's getter would.
+    func contains(_ ref: SeriesRef) -> Bool {
+        ref > 0 && Int(ref) < slots.count && slots[Int(ref)] != nil
+    }
+
     mutating func insert(_ memSeries: MemSeries) {
         let index = Int(memSeries.ref)
         if index >= slots.count { slots.append(contentsOf: repeatElement(nil, count: index - slots.count + 1)) }

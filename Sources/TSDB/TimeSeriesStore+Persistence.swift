@@ -101,21 +101,24 @@ extension TimeSeriesStore {
     private func restoreLastValues() throws(StorageError) {
         guard let state = database else { return }
         let db = state.database
-        // Newest block row of each series first; a newer chunk row, read next, overrides it.
-        let newestBlocks = try db.prepare("SELECT id & 4294967295, data FROM blocks WHERE id IN (SELECT max(id) FROM blocks GROUP BY id & 4294967295)")
-        while try newestBlocks.step() {
-            let ref = newestBlocks.int64(0)
-            guard series[ref] != nil else { continue }
-            var samples: [Sample] = []
-            try state.decodeRow(newestBlocks.blob(1), ref: ref, into: &samples)
-            let last = samples.last?.v
-            if let last { series[ref]!.lastValueBits = last.bitPattern }
-        }
+        // A series' newest chunk row is newer than any of its block rows, so it is read first, and the
+        // block row (which must be decoded whole) only for series without one: at open, after a clean
+        // close, that decode was a tenth of the start-up time.
+        var restored = Set<SeriesRef>()
         let newest = try db.prepare("SELECT series_id, data FROM chunks WHERE (series_id, min_t) IN (SELECT series_id, max(min_t) FROM chunks GROUP BY series_id)")
         while try newest.step() {
             let ref = newest.int64(0)
             guard series[ref] != nil, let chunk = try? XORChunk(bytes: newest.blob(1)) else { continue }
             series[ref]!.lastValueBits = chunk.lastValue?.bitPattern ?? 0
+            restored.insert(ref)
+        }
+        let newestBlocks = try db.prepare("SELECT id & 4294967295, data FROM blocks WHERE id IN (SELECT max(id) FROM blocks GROUP BY id & 4294967295)")
+        while try newestBlocks.step() {
+            let ref = newestBlocks.int64(0)
+            guard series[ref] != nil, !restored.contains(ref) else { continue }
+            var samples: [Sample] = []
+            try state.decodeRow(newestBlocks.blob(1), ref: ref, into: &samples)
+            if let last = samples.last?.v { series[ref]!.lastValueBits = last.bitPattern }
         }
     }
 

@@ -164,7 +164,7 @@ public actor TimeSeriesStore: Appender, Querier {
         _ ref: SeriesRef, _ t: Timestamp, _ v: Double,
         _ result: inout CommitResult, _ record: inout SampleLogRecord, _ cut: inout [(ref: SeriesRef, chunk: XORChunk)]
     ) {
-        guard series[ref] != nil else {
+        guard series.contains(ref) else {
             result.unknownReferences += 1
             return
         }

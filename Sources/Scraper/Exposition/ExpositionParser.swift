@@ -92,6 +92,11 @@ public struct ExpositionParser: Sendable {
         hasSeries ? body[seriesStart..<seriesEnd] : []
     }
 
+    /// currentSeriesRange is where `currentSeriesBytes` lie in the body, for callers that read the body in place.
+    public var currentSeriesRange: Range<Int> {
+        hasSeries ? seriesStart..<seriesEnd : 0..<0
+    }
+
     /// currentLabels decodes the current sample's series, with `__name__` set to the metric name.
     ///
     /// Allocates, so call it only for series the caller has not cached. Label values are unescaped

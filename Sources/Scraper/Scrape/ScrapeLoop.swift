@@ -18,6 +18,8 @@ final class ScrapeLoop: @unchecked Sendable {
     let logger: Logger
     let report: @Sendable (TargetStatus, ScrapeReport) async -> Void
     private var cache = ScrapeCache()
+    /// Samples in the last scrape's batch, to size the next one's arrays once.
+    private var lastBatchSize = 0
     /// Cleared when the whole server shuts down: like Prometheus, Vigil then leaves series unended, so that
     /// after a restart they continue without a gap and alerts find their last values.
     private let endOfRunStaleness = Mutex(true)
@@ -86,15 +88,15 @@ final class ScrapeLoop: @unchecked Sendable {
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
 
         var batch = AppendBatch()
-        var newKeys: [SeriesKey] = []
+        var newEntries: [Int] = []
         var scraped = 0, postRelabel = 0, added = 0
         switch outcome {
         case .success(let parsed):
             batch = parsed.batch
-            newKeys = parsed.newKeys
+            newEntries = parsed.newEntries
             scraped = parsed.samplesScraped
             postRelabel = parsed.samplesPostRelabel
-            added = parsed.newKeys.count
+            added = parsed.newEntries.count
             if !parsed.metadata.isEmpty {
                 do {
                     try await store.setMetadata(parsed.metadata)
@@ -120,11 +122,12 @@ final class ScrapeLoop: @unchecked Sendable {
                     "target": .string(target.scrapeURL), "samples": .stringConvertible(result.unknownReferences),
                 ])
                 cache.forgetReferences()
-            }
-            let newRefs = result.newRefs
-            for (key, ref) in zip(newKeys, newRefs) { cache.entries[key]?.ref = ref }
-            for (name, ref) in zip(syntheticOrder.suffix(newRefs.count - newKeys.count), newRefs.dropFirst(newKeys.count)) {
-                cache.synthetic[name] = ref
+            } else {
+                let newRefs = result.newRefs
+                for (index, ref) in zip(newEntries, newRefs) { cache.setReference(ref, ofEntry: index) }
+                for (name, ref) in zip(syntheticOrder.suffix(newRefs.count - newEntries.count), newRefs.dropFirst(newEntries.count)) {
+                    cache.synthetic[name] = ref
+                }
             }
             if outcome.isSuccess { cache.lastStoredIteration = cache.iteration }
         } catch {
@@ -160,9 +163,7 @@ final class ScrapeLoop: @unchecked Sendable {
     /// Writes staleness markers for every series this target reported, when it goes away.
     func markAllStale(at t: Timestamp) async {
         var batch = AppendBatch()
-        for entry in cache.entries.values where entry.lastSeen == cache.lastStoredIteration && entry.labels != nil && !entry.explicitTimestamp {
-            if let ref = entry.ref { batch.append(ref: ref, t: t, v: StaleNaN.value) }
-        }
+        for ref in cache.lastStoredReferences() { batch.append(ref: ref, t: t, v: StaleNaN.value) }
         for ref in cache.synthetic.values { batch.append(ref: ref, t: t, v: StaleNaN.value) }
         guard !batch.isEmpty else { return }
         _ = try? await store.commit(batch)
@@ -172,7 +173,8 @@ final class ScrapeLoop: @unchecked Sendable {
 
     struct ParsedScrape {
         var batch = AppendBatch()
-        var newKeys: [SeriesKey] = []
+        /// Cache entries of the series in `batch.new`, in the same order.
+        var newEntries: [Int] = []
         var samplesScraped = 0
         var samplesPostRelabel = 0
         var metadata: [String: MetricMetadata] = [:]
@@ -180,47 +182,53 @@ final class ScrapeLoop: @unchecked Sendable {
 
     /// Parses a body into a batch; the series cache learns new series even when the scrape later fails.
     private func parse(_ body: ScrapeBody, at t: Timestamp) throws(ScrapeError) -> ParsedScrape {
+        // The cache is moved out of the object for the parse, so the loop below works on a local
+        // value: no exclusivity checks or reference counting per sample.
+        var cache = ScrapeCache()
+        swap(&cache, &self.cache)
+        defer { swap(&cache, &self.cache) }
         var parsed = ParsedScrape()
+        parsed.batch.reserveCapacity(lastBatchSize)
         var parser = ExpositionParser(bytes: body.bytes, format: ExpositionFormat(contentType: body.contentType))
         let limit = target.config.sampleLimit
+        let honorTimestamps = target.config.honorTimestamps
         var pendingMetadata: [String: MetricMetadata] = [:]
         do {
-            while let entry = try parser.next() {
-                switch entry {
-                case .help(let metric, let text):
-                    pendingMetadata[metric, default: .init(type: "unknown", help: "", unit: "")].help = text
-                case .type(let metric, let type):
-                    pendingMetadata[metric, default: .init(type: "unknown", help: "", unit: "")].type = type.rawValue
-                case .unit(let metric, let unit):
-                    pendingMetadata[metric, default: .init(type: "unknown", help: "", unit: "")].unit = unit
-                case .sample(let value, let timestamp):
-                    parsed.samplesScraped += 1
-                    let sampleTime = target.config.honorTimestamps ? (timestamp ?? t) : t
-                    let key = SeriesKey(parser.currentSeriesBytes)
-                    if let index = cache.entries.index(forKey: key) {
-                        cache.entries.values[index].lastSeen = cache.iteration
-                        let entry = cache.entries.values[index]
-                        guard let labels = entry.labels else { continue }
-                        if let ref = entry.ref {
-                            parsed.batch.append(ref: ref, t: sampleTime, v: value)
+            try body.bytes.withUnsafeBytes { bytes in
+                while let entry = try parser.next() {
+                    switch entry {
+                    case .help(let metric, let text):
+                        pendingMetadata[metric, default: .init(type: "unknown", help: "", unit: "")].help = text
+                    case .type(let metric, let type):
+                        pendingMetadata[metric, default: .init(type: "unknown", help: "", unit: "")].type = type.rawValue
+                    case .unit(let metric, let unit):
+                        pendingMetadata[metric, default: .init(type: "unknown", help: "", unit: "")].unit = unit
+                    case .sample(let value, let timestamp):
+                        parsed.samplesScraped += 1
+                        let sampleTime = honorTimestamps ? (timestamp ?? t) : t
+                        let key = UnsafeRawBufferPointer(rebasing: bytes[parser.currentSeriesRange])
+                        if let index = cache.lookUp(key) {
+                            let entry = cache.entries[index]
+                            if entry.dropped { continue }
+                            if entry.ref != 0 {
+                                parsed.batch.append(ref: entry.ref, t: sampleTime, v: value)
+                            } else if let labels = cache.labels[index] {
+                                parsed.batch.append(labels: labels, t: sampleTime, v: value)
+                                parsed.newEntries.append(index)
+                            }
                         } else {
+                            let labels = finalLabels(parser.currentLabels())
+                            // Checked before caching, so a series over a limit is refused on every scrape, not just the first.
+                            if let labels { try checkLabelLimits(labels) }
+                            let index = cache.insert(key, labels: labels, explicitTimestamp: timestamp != nil && honorTimestamps)
+                            guard let labels else { continue }
                             parsed.batch.append(labels: labels, t: sampleTime, v: value)
-                            parsed.newKeys.append(cache.entries.keys[index])
+                            parsed.newEntries.append(index)
                         }
-                    } else {
-                        let labels = finalLabels(parser.currentLabels())
-                        // Checked before caching, so a series over a limit is refused on every scrape, not just the first.
-                        if let labels { try checkLabelLimits(labels) }
-                        let owned = key.owned
-                        cache.entries[owned] = .init(ref: nil, labels: labels, lastSeen: cache.iteration,
-                                                     explicitTimestamp: timestamp != nil && target.config.honorTimestamps)
-                        guard let labels else { continue }
-                        parsed.batch.append(labels: labels, t: sampleTime, v: value)
-                        parsed.newKeys.append(owned)
-                    }
-                    parsed.samplesPostRelabel += 1
-                    if limit > 0 && parsed.samplesPostRelabel > limit {
-                        throw ScrapeError("sample limit exceeded: more than \(limit) samples")
+                        parsed.samplesPostRelabel += 1
+                        if limit > 0 && parsed.samplesPostRelabel > limit {
+                            throw ScrapeError("sample limit exceeded: more than \(limit) samples")
+                        }
                     }
                 }
             }
@@ -231,6 +239,7 @@ final class ScrapeLoop: @unchecked Sendable {
         } catch {
             throw ScrapeError("\(error)")
         }
+        lastBatchSize = parsed.batch.count
         for (metric, entry) in pendingMetadata where knownMetadata[metric] != entry {
             parsed.metadata[metric] = entry
             knownMetadata[metric] = entry
