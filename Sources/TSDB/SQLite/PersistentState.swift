@@ -20,8 +20,19 @@ final class PersistentState {
 
     static let schemaVersion: Int64 = 3
 
-    init(path: String) throws(StorageError) {
+    /// Opens the store's file; `readOnly` opens a query connection to a file the writer has already set up.
+    init(path: String, readOnly: Bool = false) throws(StorageError) {
         self.path = path
+        if readOnly {
+            database = try SQLiteDatabase(path: path, readOnly: true)
+            // Statements that write are prepared too (SQLite refuses them when run): one set of read code for both kinds.
+            insertSeries = try database.prepare("INSERT INTO series (id, labels) VALUES (?, ?)")
+            insertChunk = try database.prepare("INSERT OR REPLACE INTO chunks (series_id, min_t, max_t, n, data) VALUES (?, ?, ?, ?, ?)")
+            insertLog = try database.prepare("INSERT INTO head_log (data, max_t) VALUES (?, ?)")
+            selectChunks = try database.prepare("SELECT data FROM chunks WHERE series_id = ? AND max_t >= ? AND min_t <= ? ORDER BY min_t")
+            selectBlock = try database.prepare("SELECT data, max_t FROM blocks WHERE id = ?")
+            return
+        }
         if let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path.nilIfEmpty {
             try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         }
