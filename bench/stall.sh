@@ -11,6 +11,7 @@
 #
 #   bench/stall.sh [seconds-per-phase]      (default 60)
 #
+# STALL_RANGE_HOURS shortens the heavy queries' range (default 6; a debug build needs 1).
 # Set VIGIL_BINARY to measure another build. Loopback only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -50,10 +51,10 @@ trap 'kill $pid 2>/dev/null || true; rm -rf "$work"' EXIT
 for _ in $(seq 1 300); do curl -sf "http://127.0.0.1:$web_port/-/ready" >/dev/null && break; sleep 0.1; done
 sleep 5  # let scrapes and rules settle into their slots before the idle phase
 
-python3 - "$duration" "$api_port" "$web_port" <<'PY'
+python3 - "$duration" "$api_port" "$web_port" "${STALL_RANGE_HOURS:-6}" <<'PY'
 import http.client, json, statistics, sys, threading, time, urllib.parse, urllib.request
 
-duration, api_port, web_port = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+duration, api_port, web_port, range_hours = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
 web = f"http://127.0.0.1:{web_port}"
 example = json.dumps({"Pregnancies": 6, "Glucose": 148, "BloodPressure": 72, "SkinThickness": 35, "Insulin": 0,
                       "BMI": 33.6, "DiabetesPedigreeFunction": 0.627, "Age": 50})
@@ -92,7 +93,7 @@ def heavy_client(stop, answered, times):
     while not stop.is_set():
         now = int(time.time())
         started = time.perf_counter()
-        get("/api/v1/query_range", {"query": heavy_queries[index % len(heavy_queries)], "start": now - 6 * 3600, "end": now, "step": 15})
+        get("/api/v1/query_range", {"query": heavy_queries[index % len(heavy_queries)], "start": now - int(range_hours * 3600), "end": now, "step": 15})
         times.append(time.perf_counter() - started)
         answered.append(1)
         index += 1
