@@ -1,5 +1,5 @@
 /// A series as the store holds it in memory: its labels, open head chunk and bounds.
-struct MemSeries {
+struct MemSeries: Sendable {
     let ref: SeriesRef
     let labels: Labels
     /// The open chunk; cut and persisted when it holds `TimeSeriesStore.samplesPerChunk` samples.

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// Identifies a series inside one store; stable for the life of the database file.
 public typealias SeriesRef = Int64
 
@@ -65,6 +67,9 @@ public protocol Appender: Sendable {
 public protocol Querier: Sendable {
     /// Matching series sorted by labels, each with its samples in the range; series without samples there are left out.
     func select(_ matchers: [Matcher], mint: Timestamp, maxt: Timestamp) async throws(StorageError) -> [Series]
+    /// `select(_:mint:maxt:)` within a query's limits: it stops reading once the samples exceed `hints.maxSamples`
+    /// or the deadline passes, instead of loading everything first.
+    func select(_ matchers: [Matcher], mint: Timestamp, maxt: Timestamp, hints: SelectHints) async throws(StorageError) -> [Series]
     /// Label names of the series the matchers select (all series when there are none) with samples in [mint, maxt], sorted.
     func labelNames(matching matchers: [Matcher], mint: Timestamp, maxt: Timestamp) async throws(StorageError) -> [String]
     /// Values of one label over the series the matchers select with samples in [mint, maxt], sorted.
@@ -93,4 +98,60 @@ public struct StorageStats: Sendable, Equatable {
     public var bytesOnDisk: Int64
     public var minTime: Timestamp?
     public var maxTime: Timestamp?
+}
+
+/// What a query's read may cost, and what it does not need.
+public struct SelectHints: Sendable {
+    /// The read fails with `StorageError.Interruption.tooManySamples` once it holds more samples than this.
+    public var maxSamples: Int
+    /// The read fails with `.timeout` once this passes.
+    public var deadline: ContinuousClock.Instant?
+    /// Staleness markers are left out (range selectors never see them); they do not count against `maxSamples`.
+    public var dropsStaleMarkers: Bool
+    /// Set from another task (the query's cancellation handler) to stop the read.
+    public var cancellation: ReadCancellation?
+
+    public init(maxSamples: Int = .max, deadline: ContinuousClock.Instant? = nil, dropsStaleMarkers: Bool = false,
+                cancellation: ReadCancellation? = nil) {
+        self.maxSamples = maxSamples
+        self.deadline = deadline
+        self.dropsStaleMarkers = dropsStaleMarkers
+        self.cancellation = cancellation
+    }
+
+    /// Throws when the deadline has passed or the read was cancelled.
+    @inline(__always)
+    func checkInterruption() throws(StorageError) {
+        if let cancellation, cancellation.isCancelled { throw StorageError(interruption: .canceled) }
+        if let deadline, ContinuousClock.now >= deadline { throw StorageError(interruption: .timeout) }
+    }
+}
+
+/// A flag that a query's cancellation handler sets and the threads doing its work poll.
+public final class ReadCancellation: Sendable {
+    private let flag = Atomic<Bool>(false)
+
+    public init() {}
+
+    public var isCancelled: Bool { flag.load(ordering: .relaxed) }
+    public func cancel() { flag.store(true, ordering: .relaxed) }
+}
+
+extension Querier {
+    /// Reads everything, then applies the hints: for queriers without a streaming read.
+    public func select(_ matchers: [Matcher], mint: Timestamp, maxt: Timestamp, hints: SelectHints) async throws(StorageError) -> [Series] {
+        var series = try await select(matchers, mint: mint, maxt: maxt)
+        if hints.dropsStaleMarkers {
+            series = series.compactMap { entry in
+                var entry = entry
+                entry.samples.removeAll { StaleNaN.isStale($0.v) }
+                return entry.samples.isEmpty ? nil : entry
+            }
+        }
+        var count = 0
+        for entry in series { count += entry.samples.count }
+        if count > hints.maxSamples { throw StorageError(interruption: .tooManySamples) }
+        try hints.checkInterruption()
+        return series
+    }
 }

@@ -176,6 +176,7 @@ extension TimeSeriesStore {
         try? database?.database.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         database?.database.close()
         database = nil
+        readers?.close()
     }
 
     /// Runs raw SQL on the store's database, for tests that inject failures.

@@ -36,6 +36,10 @@ public actor TimeSeriesStore: Appender, Querier {
     let options: Options
     /// The database file, nil for a store kept in memory; head-log readers open it again.
     public nonisolated let path: String?
+    /// Query reads' own connections to the file (see `TimeSeriesStore+Reading.swift`).
+    nonisolated let readers: ReadConnectionPool?
+    /// Where reads that touch the file or many series run: threads outside Swift's cooperative pool.
+    nonisolated let readThreads: QueryThreadPool
     var database: PersistentState?
     var series = SeriesTable()
     var refsByLabels: [Labels: SeriesRef] = [:]
@@ -65,12 +69,18 @@ public actor TimeSeriesStore: Appender, Querier {
     public init(options: Options = Options()) {
         self.options = options
         self.path = nil
+        self.readers = nil
+        self.readThreads = .shared
     }
 
     /// Opens (or creates) the database at `path` and rebuilds the head from it.
-    public init(path: String, options: Options = Options()) async throws(StorageError) {
+    ///
+    /// `readThreads` is where query reads run; tests give a store threads of its own.
+    public init(path: String, options: Options = Options(), readThreads: QueryThreadPool = .shared) async throws(StorageError) {
         self.options = options
         self.path = path
+        self.readers = ReadConnectionPool(path: path)
+        self.readThreads = readThreads
         let state = try PersistentState(path: path, readOnly: options.readOnly)
         state.writesLegacyBlockRows = options.writesLegacyBlockRows
         self.database = state
@@ -181,24 +191,6 @@ public actor TimeSeriesStore: Appender, Querier {
     }
 
     // MARK: - Querying
-
-    public func select(_ matchers: [Matcher], mint: Timestamp, maxt: Timestamp) throws(StorageError) -> [Series] {
-        guard let database else { return try selectSeries(matchers, mint: mint, maxt: maxt) }
-        return try database.database.readTransaction { () throws(StorageError) in try selectSeries(matchers, mint: mint, maxt: maxt) }
-    }
-
-    private func selectSeries(_ matchers: [Matcher], mint: Timestamp, maxt: Timestamp) throws(StorageError) -> [Series] {
-        var result: [Series] = []
-        // Series of one selection usually hold about as many samples each; size each array like the last.
-        var expectedCount = 0
-        for ref in matchingRefs(matchers) {
-            guard let memSeries = series[ref], memSeries.lastT >= mint, memSeries.firstT <= maxt else { continue }
-            let samples = try readSamples(memSeries, mint: mint, maxt: maxt, capacity: expectedCount)
-            expectedCount = samples.count
-            if !samples.isEmpty { result.append(Series(labels: memSeries.labels, samples: samples)) }
-        }
-        return result.sorted { $0.labels < $1.labels }
-    }
 
     /// One series' samples in [mint, maxt], from disk and memory, in time order.
     func readSamples(_ memSeries: MemSeries, mint: Timestamp, maxt: Timestamp, capacity: Int = 0) throws(StorageError) -> [Sample] {

@@ -28,7 +28,15 @@ public struct PromQLEngine: Sendable {
         var limits = QueryLimits(options: options)
         let plan = PlanBuilder.plan(expr, start: t, end: t, options: options)
         let data = try await load(plan, &limits)
-        let evaluator = Evaluator(data: data, subqueryCount: plan.subqueryCount, memoCount: plan.memoCount, options: options, limits: limits)
+        let prepared = PreparedQuery(plan: plan, data: data, limits: limits, options: options)
+        return try await evaluate(prepared, steps: 1) { prepared throws(QueryError) in try Self.evaluateInstant(prepared, at: t) }
+    }
+
+    /// evaluateInstant runs a loaded instant query.
+    private static func evaluateInstant(_ prepared: PreparedQuery, at t: Timestamp) throws(QueryError) -> QueryValue {
+        let plan = prepared.plan
+        let evaluator = Evaluator(data: prepared.data, subqueryCount: plan.subqueryCount, memoCount: plan.memoCount,
+                                  options: prepared.options, limits: prepared.limits)
         switch try evaluator.eval(plan.root, at: t) {
         case .scalar(let value):
             return .scalar(t: t, v: value)
@@ -71,14 +79,23 @@ public struct PromQLEngine: Sendable {
         var limits = QueryLimits(options: options)
         let plan = PlanBuilder.plan(expr, start: start, end: end, options: options)
         let data = try await load(plan, &limits)
-        let evaluator = Evaluator(data: data, subqueryCount: plan.subqueryCount, memoCount: plan.memoCount, options: options, limits: limits)
+        let prepared = PreparedQuery(plan: plan, data: data, limits: limits, options: options)
+        let steps = Int(span / step) + 1
+        return try await evaluate(prepared, steps: steps) { prepared throws(QueryError) in
+            try Self.evaluateRange(prepared, start: start, steps: steps, step: step)
+        }
+    }
 
+    /// evaluateRange runs a loaded range query at each of `steps` times from `start`.
+    private static func evaluateRange(_ prepared: PreparedQuery, start: Timestamp, steps: Int, step: Int64) throws(QueryError) -> QueryValue {
+        let plan = prepared.plan
+        let evaluator = Evaluator(data: prepared.data, subqueryCount: plan.subqueryCount, memoCount: plan.memoCount,
+                                  options: prepared.options, limits: prepared.limits)
         var output: [Series] = []
         var index: [Labels: Int] = [:]
         // Elements usually come in the same order at every step; try last step's series first.
         var previous: [Int] = []
         var current: [Int] = []
-        let steps = Int(span / step) + 1
         var t = start
         for _ in 0..<steps {
             try evaluator.limits.tick()
@@ -128,35 +145,72 @@ public struct PromQLEngine: Sendable {
         }
     }
 
+    /// evaluateInline bounds the work (loaded samples plus series × steps) evaluated on the calling task;
+    /// larger evaluations run on `QueryThreadPool.shared`, off Swift's cooperative pool.
+    static let evaluateInlineWork = 50_000
+
+    /// evaluate runs `body` on the loaded query, on the calling task when it is small and on the query threads otherwise.
+    ///
+    /// On the query threads the task's cancellation reaches the evaluation through `QueryLimits.cancellation`.
+    private func evaluate(
+        _ prepared: PreparedQuery, steps: Int, _ body: @escaping @Sendable (PreparedQuery) throws(QueryError) -> QueryValue
+    ) async throws(QueryError) -> QueryValue {
+        var seriesCount = 0
+        for series in prepared.data { seriesCount += series.count }
+        let (spread, overflow) = seriesCount.multipliedReportingOverflow(by: steps)
+        if !overflow && prepared.limits.persistent + spread <= Self.evaluateInlineWork {
+            return try body(prepared)
+        }
+        let cancellation = prepared.limits.cancellation
+        let outcome = await withTaskCancellationHandler {
+            await QueryThreadPool.shared.run { () -> Result<QueryValue, QueryError> in
+                Result { () throws(QueryError) -> QueryValue in try body(prepared) }
+            }
+        } onCancel: {
+            cancellation.cancel()
+        }
+        return try outcome.get()
+    }
+
     /// load reads every selector of the plan from storage, counting samples against the budget.
+    ///
+    /// Each read gets what is left of the budget and the deadline, so the store stops reading once
+    /// the query is over either limit instead of loading everything first.
     private func load(_ plan: QueryPlan, _ limits: inout QueryLimits) async throws(QueryError) -> [[Series]] {
         var data: [[Series]] = []
         data.reserveCapacity(plan.selectors.count)
         for read in plan.selectors {
             try limits.check()
-            var series: [Series]
+            let series: [Series]
             do {
-                series = try await querier.select(read.matchers, mint: read.mint, maxt: read.maxt)
+                series = try await querier.select(read.matchers, mint: read.mint, maxt: read.maxt,
+                                                  hints: limits.selectHints(dropsStaleMarkers: read.dropsStaleMarkers))
             } catch {
-                throw QueryError.storage(error)
-            }
-            var count = 0
-            if read.dropsStaleMarkers {
-                series = series.compactMap { entry in
-                    var entry = entry
-                    if entry.samples.contains(where: { StaleNaN.isStale($0.v) }) {
-                        entry.samples.removeAll { StaleNaN.isStale($0.v) }
-                    }
-                    return entry.samples.isEmpty ? nil : entry
+                switch error.interruption {
+                case .tooManySamples: throw QueryError.tooManySamples(in: "query execution")
+                case .timeout: throw QueryError.timeout(in: "expression evaluation")
+                case .canceled: throw QueryError.canceled(in: "expression evaluation")
+                case nil: throw QueryError.storage(error)
                 }
             }
-            for entry in series { count += entry.samples.count }
+            var count = 0
             try limits.hold(count)
             data.append(series)
         }
         try limits.check()
         return data
     }
+}
+
+/// PreparedQuery is a query with its data loaded, handed to the thread that evaluates it.
+///
+/// Unchecked: the plan and data are not touched by the task that hands them over once it has, and the
+/// evaluation's mutable state (`Evaluator`) is created on the evaluating thread.
+struct PreparedQuery: @unchecked Sendable {
+    let plan: QueryPlan
+    let data: [[Series]]
+    let limits: QueryLimits
+    let options: QueryOptions
 }
 
 /// groupedThousands prints an integer with commas, as Prometheus's message spells "11,000".

@@ -37,6 +37,8 @@ public struct QueryOptions: Sendable {
 struct QueryLimits {
     let deadline: ContinuousClock.Instant
     let maxSamples: Int
+    /// Set by the query's cancellation handler; work on `QueryThreadPool` threads has no task to ask.
+    let cancellation = ReadCancellation()
     /// persistent counts samples held for the whole query: raw data, subquery caches, output.
     private(set) var persistent = 0
     /// transient counts samples held while evaluating the current step.
@@ -53,7 +55,7 @@ struct QueryLimits {
 
     /// check tests the deadline and cancellation now.
     func check() throws(QueryError) {
-        if Task.isCancelled { throw .canceled(in: "expression evaluation") }
+        if Task.isCancelled || cancellation.isCancelled { throw .canceled(in: "expression evaluation") }
         if ContinuousClock.now >= deadline { throw .timeout(in: "expression evaluation") }
     }
 
@@ -92,6 +94,12 @@ struct QueryLimits {
     /// endStep frees the samples of the finished step.
     mutating func endStep() {
         transient = 0
+    }
+
+    /// The limits of a storage read made now: the samples still allowed, the deadline, the cancellation.
+    func selectHints(dropsStaleMarkers: Bool) -> SelectHints {
+        SelectHints(maxSamples: Swift.max(0, maxSamples - persistent - transient), deadline: deadline,
+                    dropsStaleMarkers: dropsStaleMarkers, cancellation: cancellation)
     }
 
     private mutating func account() throws(QueryError) {

@@ -5,6 +5,15 @@ public struct StorageError: Error, Sendable, CustomStringConvertible {
     public var code: Int32
     public var message: String
     public var sql: String?
+    /// Set when a query's read stopped at one of its limits rather than failing.
+    public var interruption: Interruption?
+
+    /// Why a read stopped early: the query's limits, which the engine reports with its own messages.
+    public enum Interruption: Sendable, Equatable {
+        case tooManySamples
+        case timeout
+        case canceled
+    }
 
     public init(code: Int32, message: String, sql: String? = nil) {
         self.code = code
@@ -12,12 +21,17 @@ public struct StorageError: Error, Sendable, CustomStringConvertible {
         self.sql = sql
     }
 
+    init(interruption: Interruption) {
+        self.init(code: 0, message: "read stopped: \(interruption)")
+        self.interruption = interruption
+    }
+
     public var description: String {
         sql.map { "\(message) (SQLite code \(code), in: \($0))" } ?? "\(message) (SQLite code \(code))"
     }
 }
 
-/// One SQLite connection, used by a single owner (the store's actor), so it needs no locking.
+/// One SQLite connection, used by one owner at a time (the store's actor, or one query read), so it needs no locking.
 ///
 /// A thin layer over the C API rather than GRDB: the insert path binds through raw statement
 /// handles, where an argument-building layer would cost about twice as much.
@@ -25,7 +39,7 @@ final class SQLiteDatabase {
     private(set) var handle: OpaquePointer?
     let path: String
 
-    /// Opens (or creates) `path`; `readOnly` opens an existing file without ever writing to it.
+    /// Opens `path`, creating it unless `readOnly`; a read-only connection is how queries read beside the writer.
     init(path: String, readOnly: Bool = false) throws(StorageError) {
         self.path = path
         var db: OpaquePointer?
