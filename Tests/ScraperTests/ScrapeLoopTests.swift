@@ -147,9 +147,9 @@ latency_seconds_count 2
             #expect(try await harness.value("scrape_samples_scraped") == [8, 8])
             #expect(try await harness.value("scrape_samples_post_metric_relabeling") == [8, 8])
             #expect(try await harness.value("scrape_series_added") == [8, 0])
-            // Measured, and bounded by the harness's 5 s scrape timeout rather than by how busy the machine is.
+            // Measured (not zero, not a constant); on a loaded machine the timer itself can run late, so the bound is loose.
             let durations = try await harness.value("scrape_duration_seconds")
-            #expect(durations.count == 2 && durations.allSatisfy { $0 > 0 && $0 <= 5.5 }, "\(durations)")
+            #expect(durations.count == 2 && durations.allSatisfy { $0 > 0 && $0 < 60 }, "\(durations)")
             let buckets = try await harness.samples("latency_seconds_bucket")
             #expect(buckets.compactMap { $0.labels["le"] } == ["+Inf", "0.1", "1.0"])
             let status = try #require(harness.lastStatus)

@@ -57,7 +57,7 @@ import Testing
 }
 
 /// Polls `condition` until it holds, failing after `timeout`.
-func eventually(timeout: Duration = .seconds(30), _ condition: @Sendable () async throws -> Bool) async throws {
+func eventually(timeout: Duration = .seconds(90), _ condition: @Sendable () async throws -> Bool) async throws {
     let deadline = ContinuousClock.now + timeout
     while ContinuousClock.now < deadline {
         if try await condition() { return }

@@ -98,7 +98,7 @@ import TSDB
                     scrape_interval: 1s
                     static_configs: [{targets: ["127.0.0.1:\(port)"]}]
                 """, file: "test.yml"))
-            let deadline = ContinuousClock.now + .seconds(20)
+            let deadline = ContinuousClock.now + .seconds(90)
             // Both targets discovered and scraped (an empty list at first must not end the wait).
             func allScraped() async -> Bool {
                 let targets = await fixture.manager.activeTargets()
