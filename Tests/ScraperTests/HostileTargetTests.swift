@@ -34,7 +34,9 @@ import Testing
             #expect(try await harness.value("up") == [0])
             #expect(harness.lastStatus?.lastError == "context deadline exceeded")
             let duration = try await harness.value("scrape_duration_seconds")
-            #expect(duration.count == 1 && duration[0] < 5, "the scrape ended near its 0.4 s timeout, not later: \(duration)")
+            // The body never ends, so any bounded duration shows the timeout ended it; the bound is loose because
+            // the suite's CPU-bound tests can hold the pool the timer fires on.
+            #expect(duration.count == 1 && duration[0] < 30, "the scrape ended at its 0.4 s timeout, not with the body: \(duration)")
             try await harness.shutdown()
         }
     }

@@ -60,8 +60,11 @@ struct LoopHarness {
 
     init(port: Int, configure: (inout ScrapeConfig) -> Void = { _ in }) throws {
         var config = ScrapeConfig(jobName: "api")
-        config.scrapeInterval = .seconds(15)
-        config.scrapeTimeout = .seconds(5)
+        // The timeout is long on purpose: the suite runs CPU-bound tests on the same two-thread pool, and a
+        // starved pool must not turn these behaviour checks into timeouts (a timeout may not exceed the interval).
+        // Samples get explicit timestamps, so the interval changes nothing else. Timeout tests set their own.
+        config.scrapeInterval = .seconds(60)
+        config.scrapeTimeout = .seconds(60)
         config.staticConfigs = [TargetGroup(targets: ["127.0.0.1:\(port)"])]
         configure(&config)
         let target = try #require(config.staticTargets.active.first)
