@@ -151,7 +151,7 @@ private func screenshots(_ page: ChromiumSession, name: String, into directory: 
                 try page.drag(fromX: box[0] + box[2] * 0.25, toX: box[0] + box[2] * 0.75, y: box[1] + box[3] / 2)
                 try page.waitFor("location.search.indexOf('g0.end_input=') >= 0 && document.querySelector('#graph-0[data-loaded]') !== null", what: "the zoomed graph")
                 let span = try page.evaluate("parseFloat(document.getElementById('graph-0').dataset.end) - parseFloat(document.getElementById('graph-0').dataset.start)") as? NSNumber
-                #expect((600...1200).contains(span?.doubleValue ?? 0), "zoomed range is \(String(describing: span)) s")
+                #expect((600...1200).contains(span?.doubleValue ?? 0), "zoomed range is \(String(describing: span)) s after dragging across \(box)")
                 #expect(try page.evaluate("document.getElementById('table-1') !== null") as? Bool == true)
 
                 // An alert's generatorURL lands on its expression's table.
@@ -220,7 +220,7 @@ private func screenshots(_ page: ChromiumSession, name: String, into directory: 
                 try page.waitFor("/[?&]from=\\d+/.test(location.search) && " + loaded, what: "the zoomed dashboard")
                 #expect(try page.evaluate("document.getElementById('dashboard').getAttribute('data-relative')") as? String == "0")
                 let span = try page.evaluate("parseFloat(document.getElementById('dashboard').dataset.end) - parseFloat(document.getElementById('dashboard').dataset.start)") as? NSNumber
-                #expect((600...1200).contains(span?.doubleValue ?? 0), "zoomed range is \(String(describing: span)) s")
+                #expect((600...1200).contains(span?.doubleValue ?? 0), "zoomed range is \(String(describing: span)) s after dragging across \(box)")
                 #expect(try page.evaluate("document.getElementById('var-endpoint').value") as? String == "/predict")
                 #expect(try page.evaluate("document.getElementById('absolute-range') !== null") as? Bool == true)
                 try page.evaluate("1")

@@ -247,9 +247,10 @@ enum ChartScript {
     var tip = node('div', { class: 'chart-tip', hidden: '' }, box);
     var overlay = s('rect', { x: left, y: top, width: w, height: h, fill: 'transparent', class: 'overlay' }, svg);
     var dragFrom = null;
+    // Measured on the overlay itself, so a scaled or letterboxed SVG still maps the pointer to the right time.
     function timeAt(ev) {
-      var rect = svg.getBoundingClientRect(), scale = width / rect.width;
-      return t0 + ((ev.clientX - rect.left) * scale - left) / w * (t1 - t0);
+      var rect = overlay.getBoundingClientRect();
+      return t0 + (ev.clientX - rect.left) / (rect.width || 1) * (t1 - t0);
     }
     overlay.addEventListener('mousemove', function (ev) {
       var t = timeAt(ev);
@@ -283,13 +284,16 @@ enum ChartScript {
     if (opts.onZoom) {
       overlay.style.cursor = 'crosshair';
       overlay.addEventListener('mousedown', function (ev) { if (ev.button === 0) { dragFrom = timeAt(ev); ev.preventDefault(); } });
-      window.addEventListener('mouseup', function (ev) {
+      // One window listener per chart box: a redraw replaces the previous chart's listener instead of adding another.
+      if (box.vigilMouseUp) window.removeEventListener('mouseup', box.vigilMouseUp);
+      box.vigilMouseUp = function (ev) {
         if (dragFrom === null) return;
         var a = Math.max(t0, Math.min(dragFrom, timeAt(ev))), b = Math.min(t1, Math.max(dragFrom, timeAt(ev)));
         dragFrom = null; zoom.setAttribute('visibility', 'hidden');
         // A click is not a zoom: at least 4 px and a second.
         if (x(b) - x(a) >= 4 && b - a >= 1) opts.onZoom(Math.floor(a), Math.ceil(b));
-      });
+      };
+      window.addEventListener('mouseup', box.vigilMouseUp);
     }
   }
 

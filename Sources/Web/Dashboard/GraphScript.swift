@@ -167,18 +167,20 @@ enum GraphScript {
       changes['g' + index + '.step_input'] = null;
       location.assign(VC.withParams(changes));
     }
-    function run() {
-      VC.rangeQuery(expr, start, end, step).then(function (data) {
-        if (data.resultType !== 'matrix') throw new Error('expected a range vector, got ' + data.resultType);
-        var series = VC.toSeries(data.result, null, 0);
-        VC.drawLegend(legend, series, 'none');
-        VC.drawChart(chart, series, { start: start, end: end, step: step, unit: 'none', stacked: stacked, utc: true, onZoom: onZoom });
-        root.setAttribute('data-loaded', String(series.length));
-      }, function (err) { VC.showError(chart, err.message); root.setAttribute('data-loaded', 'error'); });
+    var drawn = null;
+    function draw() {
+      VC.drawChart(chart, drawn, { start: start, end: end, step: step, unit: 'none', stacked: stacked, utc: true, onZoom: onZoom });
     }
-    run();
+    VC.rangeQuery(expr, start, end, step).then(function (data) {
+      if (data.resultType !== 'matrix') throw new Error('expected a range vector, got ' + data.resultType);
+      drawn = VC.toSeries(data.result, null, 0);
+      VC.drawLegend(legend, drawn, 'none');
+      draw();
+      root.setAttribute('data-loaded', String(drawn.length));
+    }, function (err) { VC.showError(chart, err.message); root.setAttribute('data-loaded', 'error'); });
+    // A resize redraws the series already fetched: no second query, and no late answer drawn over a newer one.
     var timer = null;
-    window.addEventListener('resize', function () { clearTimeout(timer); timer = setTimeout(run, 250); });
+    window.addEventListener('resize', function () { clearTimeout(timer); timer = setTimeout(function () { if (drawn) draw(); }, 250); });
   }
 
   var form = document.getElementById('graph-form');
