@@ -1,4 +1,5 @@
 import ArgumentParser
+import API
 import AsyncHTTPClient
 import Foundation
 import NIOCore
@@ -12,7 +13,8 @@ struct Loadgen: AsyncParsableCommand {
         commandName: "loadgen",
         abstract: "Send paced prediction requests to the API and summarize status codes and latency.",
         discussion: """
-            Patients are drawn around the Pima data set's distributions. --invalid-share of the requests are deliberately \
+            Rows are drawn from the training distribution stored in the model artifact (--model.path), so unshifted \
+            load shows no input drift; without the file, around the Pima data set's distributions. --invalid-share of the requests are deliberately \
             invalid (field errors → 422, malformed JSON → 400, a wrong content type → 415) and --batch-share go to \
             /predict/batch. Exits 0 when the server answered, whatever the statuses; 1 when no request reached it.
             """
@@ -56,6 +58,9 @@ struct Loadgen: AsyncParsableCommand {
     @Option(help: "Shift a field's valid values by a constant to make input drift, e.g. --shift Glucose=60 (repeatable; capped at the field's maximum).")
     var shift: [String] = []
 
+    @Option(name: .customLong("model.path"), help: "Model artifact whose features and training distribution the rows are drawn from (default models/diabetes-logreg.json when it exists). Env VIGIL_MODEL_PATH.")
+    var modelPath: String?
+
     @Option(help: "Seed for the generated requests (default random; the summary prints it so a run can be repeated).")
     var seed: UInt64?
 
@@ -70,12 +75,26 @@ struct Loadgen: AsyncParsableCommand {
             guard parts.count == 2, let delta = Double(parts[1]), delta.isFinite else {
                 throw ValidationError("--shift must be FIELD=NUMBER, e.g. Glucose=60, got \(item)")
             }
-            guard PatientGenerator.fields.contains(where: { $0.name == parts[0] }) else {
-                throw ValidationError("--shift names unknown field \(parts[0]) (fields: \(PatientGenerator.fields.map(\.name).joined(separator: ", ")))")
+            let fields = try patients().fields
+            guard fields.contains(where: { $0.name == parts[0] }) else {
+                throw ValidationError("--shift names unknown field \(parts[0]) (fields: \(fields.map(\.name).joined(separator: ", ")))")
             }
             result[parts[0]] = delta
         }
         return result
+    }
+
+    /// The rows' generator: the artifact's training distribution when the model file is there (an error when it
+    /// was named and cannot be read), else the Pima data set's.
+    func patients() throws -> PatientGenerator {
+        let named = modelPath ?? ProcessInfo.processInfo.environment["VIGIL_MODEL_PATH"]
+        let path = named ?? "models/diabetes-logreg.json"
+        if named == nil, !FileManager.default.fileExists(atPath: path) { return .pima }
+        do {
+            return PatientGenerator(artifact: try ModelArtifact.load(from: URL(fileURLWithPath: path)), source: path)
+        } catch {
+            throw ValidationError("--model.path: \(error.message)")
+        }
     }
 
     /// Requests per second: the flag, else the scenario's, else 20.
@@ -84,6 +103,7 @@ struct Loadgen: AsyncParsableCommand {
     var effectiveConcurrency: Int { concurrency ?? scenario?.concurrency ?? 4 }
 
     func validate() throws {
+        _ = try patients()
         _ = try parsedShift()
         guard effectiveRate.isFinite, effectiveRate >= 0 else { throw ValidationError("--rate must be 0 (unpaced) or a positive number of requests per second, got \(effectiveRate)") }
         guard (1...1024).contains(effectiveConcurrency) else { throw ValidationError("--concurrency must be between 1 and 1024, got \(effectiveConcurrency)") }
@@ -143,7 +163,9 @@ struct Loadgen: AsyncParsableCommand {
         }
         let state = LoadgenState(schedule: LoadSchedule(rate: rate, count: count ?? (duration == nil ? 100 : nil), duration: duration))
         let requestTimeout = scenario?.requestTimeout(run: duration ?? .zero) ?? .seconds(10)
-        let plan = RequestPlan(base: base, seed: seed, invalidShare: invalidShare, batchShare: batchShare, shift: shift,
+        let patients = try self.patients()
+        Self.writeStderr("loadgen: rows drawn from \(patients.source)\n")
+        let plan = RequestPlan(base: base, seed: seed, invalidShare: invalidShare, batchShare: batchShare, shift: shift, patients: patients,
                                timeout: TimeAmount.milliseconds(Self.milliseconds(requestTimeout)))
 
         var configuration = HTTPClient.Configuration()
@@ -266,11 +288,12 @@ struct RequestPlan: Sendable {
     var invalidShare: Double
     var batchShare: Double
     var shift: [String: Double] = [:]
+    var patients: PatientGenerator = .pima
     /// How long one request may take before it counts as a transport failure.
     var timeout: TimeAmount = .seconds(10)
 
     func request(_ index: Int) -> LoadRequest {
-        LoadRequest.make(index: index, seed: seed, invalidShare: invalidShare, batchShare: batchShare, shift: shift)
+        LoadRequest.make(index: index, seed: seed, invalidShare: invalidShare, batchShare: batchShare, shift: shift, patients: patients)
     }
 }
 

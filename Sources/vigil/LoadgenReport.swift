@@ -1,71 +1,6 @@
 import API
 import Foundation
 
-/// PatientGenerator draws plausible patients around the Pima Indians Diabetes data set's distributions.
-///
-/// Each field is normal around the data set's mean and standard deviation, clamped to the data set's
-/// observed range (always inside the API's documented range), and the zero-as-missing columns are
-/// 0 about as often as in the data set.
-enum PatientGenerator {
-    struct FieldModel: Sendable {
-        var name: String
-        var mean: Double
-        var deviation: Double
-        var lower: Double
-        var upper: Double
-        var integer: Bool
-        /// The share of rows in the data set where this column is 0 ("not measured").
-        var missing: Double
-        /// The API's documented maximum, which a shifted value never passes.
-        var maximum: Double
-    }
-
-    /// The request's eight fields in the documented order.
-    static let fields: [FieldModel] = [
-        .init(name: "Pregnancies", mean: 3.8, deviation: 3.4, lower: 0, upper: 17, integer: true, missing: 0, maximum: 20),
-        .init(name: "Glucose", mean: 121, deviation: 32, lower: 44, upper: 199, integer: false, missing: 0.01, maximum: 300),
-        .init(name: "BloodPressure", mean: 69, deviation: 12, lower: 24, upper: 122, integer: false, missing: 0.05, maximum: 200),
-        .init(name: "SkinThickness", mean: 29, deviation: 10.5, lower: 7, upper: 99, integer: false, missing: 0.30, maximum: 100),
-        .init(name: "Insulin", mean: 155, deviation: 118, lower: 14, upper: 846, integer: false, missing: 0.49, maximum: 1000),
-        .init(name: "BMI", mean: 32.5, deviation: 6.9, lower: 18.2, upper: 67.1, integer: false, missing: 0.01, maximum: 80),
-        .init(name: "DiabetesPedigreeFunction", mean: 0.47, deviation: 0.33, lower: 0.078, upper: 2.42, integer: false, missing: 0, maximum: 3),
-        .init(name: "Age", mean: 33, deviation: 11.8, lower: 21, upper: 81, integer: true, missing: 0, maximum: 120),
-    ]
-
-    /// One patient as field values in `fields` order; `shift` moves the named fields' measured values
-    /// (not their missing zeros) by a constant, capped at the API's maximum, to simulate input drift.
-    static func values(using rng: inout some RandomNumberGenerator, shift: [String: Double] = [:]) -> [Double] {
-        fields.map { field in
-            if field.missing > 0, Double.random(in: 0..<1, using: &rng) < field.missing { return 0 }
-            var drawn = min(max(field.mean + field.deviation * standardNormal(using: &rng), field.lower), field.upper)
-            if let delta = shift[field.name] { drawn = min(max(drawn + delta, 0), field.maximum) }
-            // The data set's precision: whole numbers, one decimal, three for the pedigree score.
-            let scale = field.integer ? 1.0 : field.name == "DiabetesPedigreeFunction" ? 1000 : 10
-            return (drawn * scale).rounded() / scale
-        }
-    }
-
-    /// One patient as a JSON object.
-    static func json(using rng: inout some RandomNumberGenerator, shift: [String: Double] = [:]) -> String {
-        object(zip(fields.map(\.name), values(using: &rng, shift: shift).map(number)))
-    }
-
-    static func object(_ members: some Sequence<(String, String)>) -> String {
-        "{" + members.map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",") + "}"
-    }
-
-    static func number(_ value: Double) -> String {
-        value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
-    }
-
-    /// Box–Muller; one draw per call keeps the generator's use per patient simple.
-    static func standardNormal(using rng: inout some RandomNumberGenerator) -> Double {
-        let u = Double.random(in: Double.leastNonzeroMagnitude..<1, using: &rng)
-        let v = Double.random(in: 0..<1, using: &rng)
-        return (-2 * log(u)).squareRoot() * cos(2 * .pi * v)
-    }
-}
-
 /// LoadRequest is one request `vigil loadgen` sends: where, with which content type, and what it expects back.
 struct LoadRequest: Sendable, Equatable {
     enum Kind: String, Sendable, CaseIterable {
@@ -80,24 +15,25 @@ struct LoadRequest: Sendable, Equatable {
     /// Builds request `index` of a run: `invalidShare` of all requests are invalid, `batchShare` go to /predict/batch.
     ///
     /// Invalid requests are 70% field errors (422), 22% malformed JSON (400) and 8% a wrong content type (415).
-    static func make(index: Int, seed: UInt64, invalidShare: Double, batchShare: Double, shift: [String: Double] = [:]) -> LoadRequest {
+    static func make(index: Int, seed: UInt64, invalidShare: Double, batchShare: Double, shift: [String: Double] = [:],
+                     patients: PatientGenerator = .pima) -> LoadRequest {
         var rng = generator(index, seed: seed)
         let draw = Double.random(in: 0..<1, using: &rng)
         if draw < invalidShare {
             let which = Double.random(in: 0..<1, using: &rng)
-            if which < 0.70 { return fieldError(using: &rng) }
+            if which < 0.70 { return fieldError(using: &rng, patients: patients) }
             if which < 0.92 {
-                let patient = PatientGenerator.json(using: &rng)
+                let patient = patients.json(using: &rng)
                 let broken = [String(patient.dropLast()), patient.replacingOccurrences(of: ":", with: "=", options: []), "{\"Glucose\": 148,"]
                 return LoadRequest(kind: .malformedJSON, path: "/predict", contentType: "application/json", body: broken.randomElement(using: &rng)!)
             }
-            return LoadRequest(kind: .wrongContentType, path: "/predict", contentType: "text/plain", body: PatientGenerator.json(using: &rng))
+            return LoadRequest(kind: .wrongContentType, path: "/predict", contentType: "text/plain", body: patients.json(using: &rng))
         }
         if draw < invalidShare + batchShare {
-            let rows = (0..<Int.random(in: 2...5, using: &rng)).map { _ in PatientGenerator.json(using: &rng, shift: shift) }
+            let rows = (0..<Int.random(in: 2...5, using: &rng)).map { _ in patients.json(using: &rng, shift: shift) }
             return LoadRequest(kind: .batch, path: "/predict/batch", contentType: "application/json", body: "[" + rows.joined(separator: ",") + "]")
         }
-        return LoadRequest(kind: .valid, path: "/predict", contentType: "application/json", body: PatientGenerator.json(using: &rng, shift: shift))
+        return LoadRequest(kind: .valid, path: "/predict", contentType: "application/json", body: patients.json(using: &rng, shift: shift))
     }
 
     /// The generator for request `index` of a run, so a request's body does not depend on which worker sends it.
@@ -107,12 +43,22 @@ struct LoadRequest: Sendable, Equatable {
     }
 
     /// A well-formed body that breaks one field's rule: out of range, not an integer, a string, or missing.
-    static func fieldError(using rng: inout some RandomNumberGenerator) -> LoadRequest {
-        var members = Array(zip(PatientGenerator.fields.map(\.name), PatientGenerator.values(using: &rng).map(PatientGenerator.number)))
+    static func fieldError(using rng: inout some RandomNumberGenerator, patients: PatientGenerator) -> LoadRequest {
+        var members = Array(zip(patients.fields.map(\.name), patients.values(using: &rng).map(PatientGenerator.number)))
         let field = Int.random(in: 0..<members.count, using: &rng)
+        let wholeNumbers = patients.fields.indices.filter { patients.fields[$0].integer }
         switch Int.random(in: 0..<4, using: &rng) {
-        case 0: members[field].1 = members[field].0 == "Age" ? "-4" : "100000"
-        case 1: members[0].1 = "2.5"  // Pregnancies must be a whole number.
+        case 0:
+            let spec = patients.fields[field]
+            if let maximum = spec.maximum {
+                members[field].1 = PatientGenerator.number((maximum + max(abs(maximum), 1) * 100).rounded(.up))
+            } else if let minimum = spec.minimum {
+                members[field].1 = PatientGenerator.number((minimum - max(abs(minimum), 1) * 100).rounded(.down))
+            } else {
+                members[field].1 = "\"high\""
+            }
+        case 1 where !wholeNumbers.isEmpty:
+            members[wholeNumbers[0]].1 = "2.5"  // Not a whole number.
         case 2: members[field].1 = "\"high\""
         default: members.remove(at: field)
         }

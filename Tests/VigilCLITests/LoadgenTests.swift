@@ -1,3 +1,4 @@
+import API
 import Foundation
 import Testing
 @testable import vigil
@@ -111,6 +112,37 @@ struct PatientGeneratorTests {
         }
         // About half of the data set's Insulin column is 0 ("not measured").
         #expect((700...1300).contains(zeros))
+    }
+
+    /// Rows drawn from the committed artifact's training distribution show no drift against it, and a shift does.
+    @Test func rowsFromTheArtifactShowNoDriftUntilShifted() throws {
+        let artifact = try ModelArtifact.load(from: Repository.root.appendingPathComponent("models/diabetes-logreg.json"))
+        let patients = PatientGenerator(artifact: artifact, source: "models/diabetes-logreg.json")
+        #expect(patients.fields.map(\.name) == PatientGenerator.pima.fields.map(\.name))
+        func psi(shift: [String: Double]) throws -> (psi: [Double], insulinZeros: Int) {
+            let model = CompiledModel(artifact)
+            let tracker = try #require(DriftTracker(model: model, window: 5000))
+            var zeros = 0
+            for index in 0..<5000 {
+                let request = LoadRequest.make(index: index, seed: 11, invalidShare: 0, batchShare: 0, shift: shift, patients: patients)
+                let object = try #require(try JSONSerialization.jsonObject(with: Data(request.body.utf8)) as? [String: Any])
+                #expect(Self.isValidPatient(object), "\(request.body)")
+                let values = patients.fields.map { (object[$0.name] as? Double) ?? .nan }
+                if values[4] == 0 { zeros += 1 }
+                tracker.record(FeatureRow(values: values), model: model)
+            }
+            return (tracker.psi(), zeros)
+        }
+        let plain = try psi(shift: [:])
+        for (name, value) in zip(patients.fields.map(\.name), plain.psi) {
+            #expect(value < 0.02, "\(name) drifts with PSI \(value) under unshifted load")
+        }
+        // The data set leaves Insulin unmeasured (0) in about half of its rows.
+        #expect((2100...2800).contains(plain.insulinZeros), "\(plain.insulinZeros) of 5000")
+        let shifted = try psi(shift: ["Glucose": 60])
+        #expect(shifted.psi[1] > 0.2, "Glucose +60 gives PSI \(shifted.psi[1])")
+        #expect(shifted.psi[5] < 0.02)
+        #expect(throws: (any Error).self) { try Loadgen.parse(["--model.path", "/nonexistent/model.json"]) }
     }
 
     @Test func shiftedRequestsStayValidAndMoveTheirField() throws {
