@@ -3,11 +3,15 @@
 # data (bench/seed_history.py, imported with `vigil tsdb import` and `promtool tsdb create-blocks-from
 # openmetrics`), as instant queries and as 1 h range queries at 15 s steps, over HTTP, in one run.
 #
-#   bench/query.sh [instances] [repetitions]     (default 20 instances, 30 repetitions)
+# Then 8 clients send heavy 1 h range queries back to back for a while against each server in turn, and the
+# queries answered per second are compared.
+#
+#   bench/query.sh [instances] [repetitions] [concurrent-seconds]     (default 20 instances, 30 repetitions, 20 s)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 instances=${1:-20}
 reps=${2:-30}
+concurrent_seconds=${3:-20}
 out=bench/out/query
 rm -rf "$out" && mkdir -p "$out"
 command -v promtool >/dev/null || { apt-get update && apt-get install -y prometheus; }
@@ -32,13 +36,37 @@ for url in http://127.0.0.1:19390/-/ready http://127.0.0.1:19392/-/ready; do
   for _ in $(seq 1 100); do curl -sf "$url" >/dev/null && break; sleep 0.2; done
 done
 
-python3 - "$end" "$reps" <<'PY'
+python3 - "$end" "$reps" "$concurrent_seconds" <<'PY'
 import json, statistics, sys, time, urllib.parse, urllib.request
 end, reps = int(sys.argv[1]), int(sys.argv[2])
+ratios = {}
+# The seed's three dashboard queries, then a broad set: the cheapest instant queries (literals, one
+# selector, label matchers), functions, aggregations, binary operators with matching, and subqueries.
 queries = [
     "rate(api_requests_total[1m])",
     "histogram_quantile(0.95, rate(api_request_duration_seconds_bucket[5m]))",
     "sum by (outcome) (rate(predictions_total[1m]))",
+    "1 + 1",
+    "vector(1)",
+    "api_active_requests",
+    'api_requests_total{endpoint="/predict",status="200"}',
+    'api_requests_total{endpoint=~"/pre.*",status!="500"}',
+    "count(api_requests_total)",
+    "sum(api_active_requests)",
+    "max by (instance) (api_active_requests)",
+    "topk(3, sum by (instance) (rate(api_requests_total[5m])))",
+    "increase(predictions_total[10m])",
+    "avg_over_time(api_active_requests[10m])",
+    "max_over_time(api_active_requests[1h])",
+    "sum(rate(api_requests_total{status=~\"5..\"}[5m])) / sum(rate(api_requests_total[5m]))",
+    "rate(api_requests_total[5m]) / on(instance, job, endpoint, method) group_left sum without (status) (rate(api_requests_total[5m]))",
+    "histogram_quantile(0.99, sum by (le) (rate(model_inference_duration_seconds_bucket[5m])))",
+    "quantile(0.9, rate(api_requests_total[5m]))",
+    "count_values(\"value\", api_active_requests)",
+    "label_replace(api_active_requests, \"host\", \"$1\", \"instance\", \"([^:]+).*\")",
+    "max_over_time(rate(api_requests_total[1m])[30m:1m])",
+    "absent(nonexistent_metric)",
+    "api_requests_total offset 30m",
 ]
 servers = {"vigil": "http://127.0.0.1:19390", "prometheus": "http://127.0.0.1:19392"}
 
@@ -71,6 +99,36 @@ for query in queries:
         assert len(results["vigil"]) == len(results["prometheus"]), (query, kind)
         print(f"{query:76}{kind:>8}{medians['vigil'] * 1000:10.2f}{medians['prometheus'] * 1000:10.2f}"
               f"{medians['prometheus'] / medians['vigil']:7.1f}x")
+        ratios.setdefault(kind, []).append(medians['prometheus'] / medians['vigil'])
 print("ratio = Prometheus's median time / Vigil's (higher is better for Vigil), each timed from request to the answer's last byte;")
 print("both answered the same number of series")
+for kind, values in ratios.items():
+    print(f"{kind:>8}: median ratio {statistics.median(values):.2f}x over {len(values)} queries, "
+          f"lowest {min(values):.2f}x, {sum(v >= 1 for v in values)} of {len(values)} at least as fast")
+
+# Throughput: 8 clients each sending heavy 1-hour range queries back to back for `seconds`, one server at a time.
+import threading
+heavy = [queries[1], queries[16], queries[21], "sum by (endpoint) (rate(api_requests_total[5m]))"]
+def throughput(base, seconds=float(sys.argv[3])):
+    done, errors, stop = [0], [0], time.perf_counter() + seconds
+    def client(k):
+        i = k
+        while time.perf_counter() < stop:
+            params = {"query": heavy[i % len(heavy)], "start": end - 3600, "end": end, "step": 15}
+            i += 1
+            try:
+                with urllib.request.urlopen(base + "/api/v1/query_range?" + urllib.parse.urlencode(params)) as r:
+                    r.read()
+                done[0] += 1
+            except Exception:
+                errors[0] += 1
+    threads = [threading.Thread(target=client, args=(k,)) for k in range(8)]
+    for t in threads: t.start()
+    for t in threads: t.join()
+    return done[0] / seconds, errors[0]
+rates = {}
+for name, base in servers.items():
+    rates[name], errors = throughput(base)
+    print(f"8 concurrent 1h range queries, {name:10}: {rates[name]:7.1f} queries/s, {errors} errors")
+print(f"throughput ratio vigil / prometheus: {rates['vigil'] / rates['prometheus']:.2f}x")
 PY

@@ -30,6 +30,21 @@ import Testing
         }
     }
 
+    /// A bare selector's range query is read series by series; its points still count against the budget.
+    @Test func bareSelectorRangeOutputCountsAgainstTheBudget() async throws {
+        let fixture = try await EngineFixture("load 10s\n  metric 0+1x100", options: QueryOptions(maxSamples: 600))
+        let fits = try await fixture.engine.rangeQuery("metric", start: 0, end: 400_000, step: 1000)
+        guard case .matrix(let series) = fits else { Issue.record("expected a matrix, got \(fits)"); return }
+        #expect(series.count == 1 && series.first?.samples.count == 401)
+        #expect(series.first?.samples.last?.v == 40)
+        do {
+            _ = try await fixture.engine.rangeQuery("metric", start: 0, end: 900_000, step: 1000)
+            Issue.record("expected too many samples")
+        } catch {
+            #expect(error.kind == .tooManySamples)
+        }
+    }
+
     @Test func zeroTimeoutTimesOut() async throws {
         let fixture = try await EngineFixture("load 10s\n  metric 1", options: QueryOptions(timeout: .zero))
         let error = await fixture.error("metric", at: 0)

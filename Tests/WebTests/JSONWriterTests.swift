@@ -6,7 +6,8 @@ import Testing
 
 @Suite struct JSONWriterTests {
     @Test(arguments: [0.19999999999999998, 1, -1, 0, -0.0, 1e21, 1e-7, 123456789.123, 0.1 + 0.2, 8.333333333333334,
-                      Double.nan, .infinity, -.infinity, 2.5e-5, 9_007_199_254_740_993, 1e15, 1234.5, -0.001, 5e-324, .greatestFiniteMagnitude])
+                      Double.nan, .infinity, -.infinity, 2.5e-5, 9_007_199_254_740_993, 1e15, 1234.5, -0.001, 5e-324, .greatestFiniteMagnitude,
+                      42, -42, 999_999_999_999_999, -999_999_999_999_999, 4_294_967_296, 0.5, -1e14])
     func pointsPrintValuesExactlyAsPrometheusDoes(value: Double) {
         var json = JSONWriter()
         json.point(1_795_716_734_960, value)

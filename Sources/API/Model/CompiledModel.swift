@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// The hot-path form of a model: preprocessing folded into one weight vector and a bias.
 ///
@@ -20,9 +21,11 @@ public final class CompiledModel: Sendable {
     public let threshold: Double
     /// The outcome labels for classes 0 and 1; for a regression both are "predicted".
     public let labels: (negative: String, positive: String)
-    /// The OpenAPI document and docs page, built once from this model's schema.
-    public let openAPIJSON: String
-    public let docsHTML: String
+    /// The OpenAPI document and docs page, built from this model's schema on first use: building them at load
+    /// was a tenth of `serve`'s start-up, for pages most runs never open.
+    public var openAPIJSON: String { documents().json }
+    public var docsHTML: String { documents().html }
+    private let builtDocuments = Mutex<(json: String, html: String)?>(nil)
     /// The answer's constant parts, escaped once at load (see `PredictionService.resultMembers`).
     let responseText: ResponseText
 
@@ -44,10 +47,17 @@ public final class CompiledModel: Sendable {
         threshold = artifact.threshold ?? .infinity
         let classLabels = artifact.classLabels ?? ["predicted", "predicted"]
         labels = (classLabels[0], classLabels[1])
-        let document = OpenAPIDocument.build(for: artifact)
-        openAPIJSON = OpenAPIDocument.json(document)
-        docsHTML = DocsPage.render(document)
         responseText = ResponseText(labels: classLabels, modelVersion: artifact.modelVersion)
+    }
+
+    private func documents() -> (json: String, html: String) {
+        builtDocuments.withLock { built in
+            if let built { return built }
+            let document = OpenAPIDocument.build(for: artifact)
+            let documents = (json: OpenAPIDocument.json(document), html: DocsPage.render(document))
+            built = documents
+            return documents
+        }
     }
 
     /// JSON fragments of a prediction answer that depend only on the model.

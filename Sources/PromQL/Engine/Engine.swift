@@ -91,6 +91,12 @@ public struct PromQLEngine: Sendable {
         let plan = prepared.plan
         let evaluator = Evaluator(data: prepared.data, subqueryCount: plan.subqueryCount, memoCount: plan.memoCount,
                                   options: prepared.options, limits: prepared.limits)
+        // A bare selector, the most common panel query, is read series by series.
+        if case .vectorSelector(let selector) = plan.root {
+            var output = try evaluator.selectInstantRange(selector, start: start, steps: steps, step: step)
+            output.sort { $0.labels < $1.labels }
+            return .matrix(output)
+        }
         var output: [Series] = []
         var index: [Labels: Int] = [:]
         // Elements usually come in the same order at every step; try last step's series first.

@@ -107,6 +107,37 @@ final class Evaluator {
         return out
     }
 
+    /// A range query of a bare selector, one series at a time: at each step the sample `selectInstant` would
+    /// pick, stamped with the step's time, without building and matching a vector per step.
+    func selectInstantRange(_ selector: SelectorNode, start: Timestamp, steps: Int, step: Int64) throws(QueryError) -> [Series] {
+        let seriesList = data[selector.id]
+        var output: [Series] = []
+        for index in seriesList.indices {
+            let samples = seriesList[index].samples
+            var points: [Sample] = []
+            var cursor = 0
+            var t = start
+            for _ in 0..<steps {
+                let reference = selector.referenceTime(t)
+                let end = seek(samples, after: reference, from: cursor)
+                cursor = end
+                if end > 0 {
+                    let sample = samples[end - 1]
+                    if sample.t >= reference.subtractingSaturated(lookbackDelta), !StaleNaN.isStale(sample.v) {
+                        if points.isEmpty { points.reserveCapacity(steps) }
+                        points.append(Sample(t: t, v: sample.v))
+                    }
+                }
+                t &+= step  // wraps only after the last step, as in the step-by-step evaluation
+            }
+            try limits.tick(steps)
+            guard !points.isEmpty else { continue }
+            try limits.hold(points.count)
+            output.append(Series(labels: seriesList[index].labels, samples: points))
+        }
+        return output
+    }
+
     /// selectRange returns each series' samples in [ref - range, ref]; staleness markers were removed at load.
     func selectRange(_ selector: SelectorNode, range: Int64, at t: Timestamp) throws(QueryError) -> [RangeSeries] {
         let maxt = selector.referenceTime(t)
