@@ -52,7 +52,7 @@ for _ in $(seq 1 300); do curl -sf "http://127.0.0.1:$web_port/-/ready" >/dev/nu
 sleep 5  # let scrapes and rules settle into their slots before the idle phase
 
 python3 - "$duration" "$api_port" "$web_port" "${STALL_RANGE_HOURS:-6}" <<'PY'
-import http.client, json, statistics, sys, threading, time, urllib.parse, urllib.request
+import http.client, json, multiprocessing, statistics, sys, threading, time, urllib.parse, urllib.request
 
 duration, api_port, web_port, range_hours = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
 web = f"http://127.0.0.1:{web_port}"
@@ -89,11 +89,16 @@ def predict_latencies(stop):
     return latencies
 
 def heavy_client(stop, answered, times):
+    # The answer is read whole but not parsed: parsing megabytes of JSON would hold Python's interpreter lock
+    # for tens of milliseconds and delay the measuring client instead of the server.
     index = 0
     while not stop.is_set():
         now = int(time.time())
         started = time.perf_counter()
-        get("/api/v1/query_range", {"query": heavy_queries[index % len(heavy_queries)], "start": now - int(range_hours * 3600), "end": now, "step": 15})
+        params = {"query": heavy_queries[index % len(heavy_queries)], "start": now - int(range_hours * 3600), "end": now, "step": 15}
+        with urllib.request.urlopen(web + "/api/v1/query_range?" + urllib.parse.urlencode(params), timeout=300) as response:
+            body = response.read()
+        assert body.startswith(b'{"status":"success"'), body[:200]
         times.append(time.perf_counter() - started)
         answered.append(1)
         index += 1
@@ -112,7 +117,9 @@ def intervals(series_list):
 def phase(name, heavy):
     stop = threading.Event()
     result = {}
-    predict = threading.Thread(target=lambda: result.update(latencies=predict_latencies(stop)))
+    # The /predict client runs in a process of its own, so the heavy clients' threads cannot delay it.
+    process_stop, queue = multiprocessing.Event(), multiprocessing.Queue()
+    predict = multiprocessing.Process(target=lambda: queue.put(predict_latencies(process_stop)))
     answered, heavy_times, clients = [], [], []
     start = time.time()
     predict.start()
@@ -121,6 +128,8 @@ def phase(name, heavy):
         for client in clients: client.start()
     time.sleep(duration)
     stop.set()
+    process_stop.set()
+    result["latencies"] = queue.get()
     predict.join()
     for client in clients: client.join()
     end = time.time()

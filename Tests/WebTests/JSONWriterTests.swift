@@ -77,7 +77,7 @@ import Testing
 }
 
 @Suite struct ParallelEncodingTests {
-    @Test func largeMatricesAreSplitAcrossCoresIntoTheSameBytes() {
+    @Test func largeMatricesAreSplitAcrossCoresIntoTheSameBytes() async {
         var random = SystemRandomNumberGenerator()
         var series: [Series] = []
         for index in 0..<40 {
@@ -89,7 +89,7 @@ import Testing
             series.append(Series(labels: Labels(["__name__": "m", "i": String(index)]), samples: samples))
         }
         let points = series.reduce(0) { $0 + $1.samples.count }
-        let parts = PrometheusAPI.encodedInParallel(series)
+        let parts = await PrometheusAPI.encodedOnQueryThreads(series)
         let expectedParts = min(ProcessInfo.processInfo.activeProcessorCount, points / PrometheusAPI.parallelEncodingThreshold, series.count)
         #expect(parts.count == max(expectedParts, 1))
         var joined = JSONWriter()

@@ -22,7 +22,7 @@ extension PrometheusAPI {
         let engine = try engine(parameters)
         do {
             let value = try await engine.instantQuery(expr, at: time)
-            return successResponse { json in Self.write(value, into: &json) }
+            return await Self.response(for: value)
         } catch {
             throw APIError(queryError: error)
         }
@@ -47,7 +47,7 @@ extension PrometheusAPI {
         let engine = try engine(parameters)
         do {
             let value = try await engine.rangeQuery(expr, start: start, end: end, step: step)
-            return successResponse(capacity: Self.estimatedSize(value)) { json in Self.write(value, into: &json) }
+            return await Self.response(for: value)
         } catch {
             throw APIError(queryError: error)
         }
@@ -83,6 +83,23 @@ extension PrometheusAPI {
 
     static func now() -> Timestamp { Timestamp((Date().timeIntervalSince1970 * 1000).rounded()) }
 
+    /// The success answer for a query's value. A large matrix is printed on the query threads, in parts,
+    /// so printing a heavy query's numbers runs at their lower priority instead of holding the cooperative
+    /// threads that scrapes, rule evaluations and `/predict` share.
+    static func response(for value: QueryValue) async -> Response {
+        guard case .matrix(let series) = value, series.reduce(0, { $0 + $1.samples.count }) >= parallelEncodingThreshold else {
+            return successResponse(capacity: estimatedSize(value)) { json in write(value, into: &json) }
+        }
+        let parts = await encodedOnQueryThreads(series)
+        return successResponse(capacity: parts.reduce(256) { $0 + $1.bytes.count }) { json in
+            json.object { json in
+                json.key("resultType"); json.string(value.resultType)
+                json.key("result")
+                json.array { json in for part in parts { json.members(part) } }
+            }
+        }
+    }
+
     /// `{"resultType":…,"result":…}` with Prometheus's number and timestamp formats.
     static func write(_ value: QueryValue, into json: inout JSONWriter) {
         json.object { json in
@@ -106,26 +123,19 @@ extension PrometheusAPI {
                     }
                 }
             case .matrix(let series):
-                json.array { json in
-                    for part in encodedInParallel(series) { json.members(part) }
-                }
+                json.array { json in json.members(encode(series[...])) }
             }
         }
     }
 
-    /// Points per part below which a matrix is written on the calling thread.
+    /// Points below which a matrix is written on the calling task, and the least points of one part.
     static let parallelEncodingThreshold = 5_000
 
-    /// Writes the series of a matrix as comma-separated objects, a share of them per core when the
-    /// matrix is large.
-    ///
-    /// Printing numbers is most of a large range query's time, and one request would otherwise
-    /// leave the other cores idle. Parts are split by point count and joined in order, so the
-    /// bytes are the same as writing sequentially.
-    static func encodedInParallel(_ series: [Series]) -> [JSONWriter] {
+    /// Writes the series of a matrix as comma-separated objects on the query threads, a share of them per
+    /// core, joined in order: split by point count, so the bytes are those of a sequential write.
+    static func encodedOnQueryThreads(_ series: [Series], pool: QueryThreadPool = .shared) async -> [JSONWriter] {
         let points = series.reduce(0) { $0 + $1.samples.count }
-        let partCount = min(ProcessInfo.processInfo.activeProcessorCount, points / parallelEncodingThreshold, series.count)
-        guard partCount > 1 else { return [encode(series[...])] }
+        let partCount = max(1, min(ProcessInfo.processInfo.activeProcessorCount, points / parallelEncodingThreshold, series.count))
         var bounds = [0]
         var running = 0
         for (index, one) in series.enumerated() {
@@ -134,11 +144,14 @@ extension PrometheusAPI {
         }
         bounds.append(series.count)
         let parts = (0..<bounds.count - 1).map { series[bounds[$0]..<bounds[$0 + 1]] }
-        let results = EncodedParts(count: parts.count)
-        DispatchQueue.concurrentPerform(iterations: parts.count) { index in
-            results.store(encode(parts[index]), at: index)
+        return await withTaskGroup(of: (Int, JSONWriter).self) { group in
+            for (index, part) in parts.enumerated() {
+                group.addTask { (index, await pool.run { () -> JSONWriter in encode(part) }) }
+            }
+            var written = [JSONWriter](repeating: JSONWriter(), count: parts.count)
+            for await (index, part) in group { written[index] = part }
+            return written
         }
-        return results.values
     }
 
     static func encode(_ series: ArraySlice<Series>) -> JSONWriter {
@@ -155,26 +168,6 @@ extension PrometheusAPI {
         return json
     }
 
-}
-
-/// EncodedParts collects the writers of `encodedInParallel`, each slot written by exactly one thread.
-private final class EncodedParts: @unchecked Sendable {
-    private let slots: UnsafeMutableBufferPointer<JSONWriter>
-
-    init(count: Int) {
-        slots = .allocate(capacity: count)
-        _ = slots.initialize(from: repeatElement(JSONWriter(), count: count))
-    }
-
-    deinit {
-        slots.deinitialize()
-        slots.deallocate()
-    }
-
-    /// Each index is stored by one thread only, and `values` is read after all of them finished.
-    func store(_ writer: JSONWriter, at index: Int) { slots[index] = writer }
-
-    var values: [JSONWriter] { Array(slots) }
 }
 
 extension APIError {
