@@ -133,9 +133,19 @@ public struct WebGuardMiddleware<Context: RequestContext>: RouterMiddleware {
             if let field = HTTPField.Name(name) { response.headers[field] = value }
         }
         if response.headers[.xContentTypeOptions] == nil { response.headers[.xContentTypeOptions] = "nosniff" }
-        if response.headers[.contentType]?.lowercased().hasPrefix("text/html") == true, response.headers[.contentSecurityPolicy] == nil {
+        if let type = response.headers[.contentType], isHTML(type), response.headers[.contentSecurityPolicy] == nil {
             response.headers[.contentSecurityPolicy] = WebGuard.defaultContentSecurityPolicy
         }
+    }
+
+    /// Whether a Content-Type is `text/html`, in any case, without lowercasing a copy on every answer.
+    static func isHTML(_ contentType: String) -> Bool {
+        let prefix = "text/html".utf8
+        var bytes = contentType.utf8.makeIterator()
+        for expected in prefix {
+            guard let byte = bytes.next(), byte | 0x20 == expected | 0x20 else { return false }
+        }
+        return true
     }
 
     static func text(_ text: String, status: HTTPResponse.Status) -> Response {

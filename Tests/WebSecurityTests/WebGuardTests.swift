@@ -25,6 +25,12 @@ func guardedRouter(_ guard: WebGuard) -> Router<BasicRequestContext> {
 }
 
 @Suite struct WebGuardTests {
+    @Test(arguments: [("text/html; charset=utf-8", true), ("TEXT/HTML", true), ("Text/Html;charset=UTF-8", true),
+                      ("text/htm", false), ("text/plain", false), ("application/json", false), ("", false)])
+    func htmlIsRecognisedInAnyCase(contentType: String, html: Bool) {
+        #expect(WebGuardMiddleware<BasicRequestContext>.isHTML(contentType) == html)
+    }
+
     @Test func everyPathNeedsCredentialsOnceUsersAreConfigured() async throws {
         let configuration = WebConfiguration(file: "web.yml", tls: nil, http: HTTPServerSettings(headers: ["X-Frame-Options": "deny"]),
                                              basicAuthUsers: ["admin": cheapHash])
