@@ -25,12 +25,15 @@ actor MonitoringSupervisor: Service {
     let webAddress: ListenAddress
     let listeners: Listeners
     let logger: Logger
+    /// An attempt to open the store started before the supervisor ran, taken as its first attempt.
+    let firstOpen: Task<TimeSeriesStore, any Error>?
     private var reloader: Reloader?
     /// Failed attempts to open the store since the last success, for the log.
     private(set) var failedOpens = 0
 
     init(serve: Serve, configuration: PrometheusConfiguration, configURL: URL, prediction: PredictionService,
-         webAddress: ListenAddress, listeners: Listeners, logger: Logger) {
+         webAddress: ListenAddress, listeners: Listeners, logger: Logger, firstOpen: Task<TimeSeriesStore, any Error>? = nil) {
+        self.firstOpen = firstOpen
         self.listeners = listeners
         self.serve = serve
         self.configuration = configuration
@@ -66,9 +69,13 @@ actor MonitoringSupervisor: Service {
     /// Opens the store, retrying every 1 s to 30 s until it opens or shutdown begins (then nil).
     private nonisolated func openStoreRetrying() async -> TimeSeriesStore? {
         var delay = Duration.seconds(1)
+        var started = firstOpen
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
-                let store = try await serve.openStore()
+                let attempt = started
+                started = nil
+                let store: TimeSeriesStore
+                if let attempt { store = try await attempt.value } else { store = try await serve.openStore() }
                 let stats = await store.stats()
                 logger.info("storage opened", metadata: [
                     "storage.path": .string(serve.storagePath), "series": .stringConvertible(stats.series),
@@ -86,6 +93,8 @@ actor MonitoringSupervisor: Service {
                 delay = min(delay * 2, .seconds(30))
             }
         }
+        // Shutdown came before the early attempt was taken: a store it opened is closed, not left open.
+        if let started, let store = try? await started.value { try? await store.close() }
         return nil
     }
 
@@ -139,12 +148,13 @@ actor MonitoringSupervisor: Service {
         let monitoringApplication = try listeners.monitoringApplication(monitoring, address: webAddress)
         let group = ServiceGroup(configuration: .init(
             services: [
-                .init(service: monitoringApplication),
-                .init(service: scrapeManager),
-                .init(service: ruleManager),
-                .init(service: notifier),
-                .init(service: remoteWrite),
-                .init(service: StorageMaintenance(store: store, interval: serve.maintenanceIntervalDuration, logger: logger)),
+                // Named, because without a name ServiceLifecycle describes each service by reflection (5 % of start-up).
+                .init(service: monitoringApplication, serviceName: "monitoring-listener"),
+                .init(service: scrapeManager, serviceName: "scrape-manager"),
+                .init(service: ruleManager, serviceName: "rule-manager"),
+                .init(service: notifier, serviceName: "notifier"),
+                .init(service: remoteWrite, serviceName: "remote-write"),
+                .init(service: StorageMaintenance(store: store, interval: serve.maintenanceIntervalDuration, logger: logger), serviceName: "storage-maintenance"),
             ],
             logger: logger
         ))
