@@ -63,8 +63,16 @@ extension Evaluator {
 
         var groups: [Group] = []
         groups.reserveCapacity(plan.groupLabels.count)
-        for (index, sample) in input.enumerated() {
+        // Only the heap operators keep whole samples; the others read each value in place, without copying
+        // (and reference-counting) every sample's labels at every step.
+        let keepsSamples = op == .topk || op == .bottomk || op == .quantile
+        for index in input.indices {
             let group = plan.groupOf[index]
+            if group < groups.count, !keepsSamples {
+                update(&groups[group], value: input[index].v, op: op)
+                continue
+            }
+            let sample = input[index]
             guard group < groups.count else {
                 // Groups are numbered in order of first appearance, so this is the group's first element.
                 var new = Group(labels: plan.groupLabels[group], value: sample.v, mean: sample.v, count: 1, heap: [])
@@ -138,6 +146,33 @@ extension Evaluator {
     private func update(_ group: inout Group, with sample: VectorSample, op: AggregateOp, k: Int) {
         let v = sample.v
         switch op {
+        case .topk:
+            if group.heap.count < k || group.heap[0].v < v || group.heap[0].v.isNaN { offer(sample, to: &group.heap, k: k, by: valueHeapLess) }
+        case .bottomk:
+            if group.heap.count < k || group.heap[0].v > v || group.heap[0].v.isNaN { offer(sample, to: &group.heap, k: k, by: reverseValueHeapLess) }
+        case .quantile:
+            group.heap.append(sample)
+        default:
+            update(&group, value: v, op: op)
+        }
+    }
+
+    /// Adds a sample that beats the heap's root, dropping the root when the heap already holds `k`.
+    private func offer(_ sample: VectorSample, to heap: inout [VectorSample], k: Int, by less: (VectorSample, VectorSample) -> Bool) {
+        if heap.count == k {
+            if k == 1 {
+                heap[0] = sample
+                return
+            }
+            goHeapPop(&heap, less)
+        }
+        goHeapPush(&heap, sample, less)
+    }
+
+    /// The operators that need only the value.
+    @inline(__always)
+    private func update(_ group: inout Group, value v: Double, op: AggregateOp) {
+        switch op {
         case .sum:
             group.value += v
         case .avg:
@@ -163,30 +198,8 @@ extension Evaluator {
             let delta = v - group.mean
             group.mean += delta / Double(group.count)
             group.value += delta * (v - group.mean)
-        case .topk:
-            if group.heap.count < k || group.heap[0].v < v || group.heap[0].v.isNaN {
-                if group.heap.count == k {
-                    if k == 1 {
-                        group.heap[0] = sample
-                        return
-                    }
-                    goHeapPop(&group.heap, valueHeapLess)
-                }
-                goHeapPush(&group.heap, sample, valueHeapLess)
-            }
-        case .bottomk:
-            if group.heap.count < k || group.heap[0].v > v || group.heap[0].v.isNaN {
-                if group.heap.count == k {
-                    if k == 1 {
-                        group.heap[0] = sample
-                        return
-                    }
-                    goHeapPop(&group.heap, reverseValueHeapLess)
-                }
-                goHeapPush(&group.heap, sample, reverseValueHeapLess)
-            }
-        case .quantile:
-            group.heap.append(sample)
+        case .topk, .bottomk, .quantile:
+            break  // kept by `update(_:with:op:k:)`
         }
     }
 }
