@@ -43,8 +43,7 @@ extension TimeSeriesStore {
                 maxTime = max(maxTime, maxT)
             }
         }
-        try restoreLastValues()
-
+        var restoredHeads = Set<SeriesRef>()
         let heads = try db.prepare("SELECT series_id, data FROM head_chunks")
         while try heads.step() {
             let ref = heads.int64(0)
@@ -59,8 +58,11 @@ extension TimeSeriesStore {
             if series[ref]!.firstT == .max { series[ref]!.firstT = minT }
             series[ref]!.lastT = maxT
             series[ref]!.lastValueBits = chunk.lastValue?.bitPattern ?? 0
+            restoredHeads.insert(ref)
             maxTime = max(maxTime, maxT)
         }
+        // After the heads: a restored head holds the series' newest value, so only the others read a row.
+        try restoreLastValues(except: restoredHeads)
 
         let checkpointSequence = try db.scalar("SELECT value FROM meta WHERE key = 'checkpoint_seq'") ?? 0
         let log = try db.prepare("SELECT seq, data FROM head_log WHERE seq > ? ORDER BY seq")
@@ -98,17 +100,17 @@ extension TimeSeriesStore {
     }
 
     /// Reads each series' newest persisted value, so a repeated sample at the same timestamp is recognised after a restart.
-    private func restoreLastValues() throws(StorageError) {
+    private func restoreLastValues(except restoredHeads: Set<SeriesRef>) throws(StorageError) {
         guard let state = database else { return }
         let db = state.database
         // A series' newest chunk row is newer than any of its block rows, so it is read first, and the
         // block row (which must be decoded whole) only for series without one: at open, after a clean
-        // close, that decode was a tenth of the start-up time.
-        var restored = Set<SeriesRef>()
+        // close, that decode was a tenth of the start-up time. Series whose head was restored skip both.
+        var restored = restoredHeads
         let newest = try db.prepare("SELECT series_id, data FROM chunks WHERE (series_id, min_t) IN (SELECT series_id, max(min_t) FROM chunks GROUP BY series_id)")
         while try newest.step() {
             let ref = newest.int64(0)
-            guard series[ref] != nil, let chunk = try? XORChunk(bytes: newest.blob(1)) else { continue }
+            guard series[ref] != nil, !restored.contains(ref), let chunk = try? XORChunk(bytes: newest.blob(1)) else { continue }
             series[ref]!.lastValueBits = chunk.lastValue?.bitPattern ?? 0
             restored.insert(ref)
         }
