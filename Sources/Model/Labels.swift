@@ -129,14 +129,32 @@ public struct Labels: Hashable, Sendable, RandomAccessCollection, CustomStringCo
 
     /// Inverse of `key`.
     public init?(key: some Collection<UInt8>) {
-        var pairs: [Label] = []
-        var parts = key.split(separator: 0xFF, omittingEmptySubsequences: false)
-        if parts.last?.isEmpty == true { parts.removeLast() }
-        guard parts.count % 2 == 0 else { return nil }
-        for i in stride(from: 0, to: parts.count, by: 2) {
-            pairs.append(Label(String(decoding: parts[i], as: UTF8.self), String(decoding: parts[i + 1], as: UTF8.self)))
+        // One scan over contiguous bytes: the generic `split` was a twentieth of opening a store of 1,000 series.
+        if let decoded = key.withContiguousStorageIfAvailable({ Self.pairs(fromKey: $0) }) {
+            guard let decoded else { return nil }
+            pairs = decoded
+        } else {
+            guard let decoded = Array(key).withUnsafeBufferPointer({ Self.pairs(fromKey: $0) }) else { return nil }
+            pairs = decoded
         }
-        self.pairs = pairs
+    }
+
+    /// Fields separated by 0xFF, a trailing separator allowed, read as name/value pairs; nil for an odd count.
+    private static func pairs(fromKey bytes: UnsafeBufferPointer<UInt8>) -> [Label]? {
+        var fields: [String] = []
+        var start = 0
+        for index in bytes.indices where bytes[index] == 0xFF {
+            fields.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self))
+            start = index + 1
+        }
+        if start < bytes.count {
+            fields.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[start...]), as: UTF8.self))
+        }
+        guard fields.count % 2 == 0 else { return nil }
+        var pairs: [Label] = []
+        pairs.reserveCapacity(fields.count / 2)
+        for i in stride(from: 0, to: fields.count, by: 2) { pairs.append(Label(fields[i], fields[i + 1])) }
+        return pairs
     }
 
     /// A label value escaped for the selector notation: backslash, double quote and newline.

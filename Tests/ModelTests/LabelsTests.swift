@@ -7,6 +7,18 @@ let cafeNFD = "cafe\u{301}"
 
 @Suite("Labels compare bytes, as Go compares strings")
 struct LabelsTests {
+    @Test("keys read back into the same labels, from arrays and from other byte collections")
+    func keysRoundTrip() {
+        let labels = Labels(["__name__": "up", "empty": "", "city": "café", "nfd": "cafe\u{301}"])
+        #expect(Labels(key: labels.key) == labels)
+        #expect(Labels(key: labels.key[...]) == labels)
+        #expect(Labels(key: labels.key.dropLast()) == labels, "without the trailing separator")
+        #expect(Labels(key: [UInt8]()) == Labels())
+        #expect(Labels(key: [0xFF]) == nil, "one empty field is a name without a value")
+        #expect(Labels(key: Array("a".utf8) + [0xFF, 0xFF]).map { Array($0) } == [Label("a", "")])
+        #expect(Labels(key: Array("a".utf8) + [0xFF] + Array("b".utf8) + [0xFF] + Array("c".utf8)) == nil)
+    }
+
     @Test("NFC and NFD spellings are equal as Swift Strings but different labels")
     func normalisationFormsStayDistinct() {
         #expect(cafeNFC == cafeNFD)  // Swift's canonical equivalence, which labels must not use
