@@ -11,6 +11,7 @@ import Scraper
 /// on standard error, exit status 1 when anything failed.
 struct Check: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "check",
         abstract: "Check rule files or a configuration file, as promtool check does.",
         subcommands: [CheckRules.self, CheckConfig.self]
     )

@@ -5,6 +5,7 @@ import Foundation
 /// `vigil predict`: scores every row of a CSV with a model artifact and prints one full-precision value per line.
 struct Predict: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "predict",
         abstract: "Score a CSV with a model artifact: one probability (or predicted value) per row, full precision.",
         discussion: "Columns are matched to the model's features by name; other columns are ignored; an empty cell is a missing value, imputed as the model was trained. Values are not range-checked, so training data can be scored as is."
     )

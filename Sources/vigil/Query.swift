@@ -7,6 +7,7 @@ import NIOCore
 /// `vigil query EXPR`: asks a running Vigil (or any Prometheus) and prints the result as a table.
 struct Query: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "query",
         abstract: "Run a PromQL query against a running server and print a table.",
         discussion: "Instant by default (at --time, or now); a range query when --start is given. Exits 1 on an error, printing the server's message."
     )

@@ -18,6 +18,7 @@ import WebSecurity
 /// `vigil serve`: the prediction API and its monitoring in one process, until SIGINT or SIGTERM.
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "serve",
         abstract: "Serve the prediction API and monitor it: scrape, store, and expose metrics.",
         discussion: """
             Every flag can also be set by an environment variable: --model.path by VIGIL_MODEL_PATH, and so on.

@@ -24,6 +24,7 @@ struct TSDBCommand: AsyncParsableCommand {
 
     struct Stats: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "stats",
             abstract: "Print series, chunks, samples and bytes per sample of a store.",
             discussion: "Opens the store read-only, so it also works while `vigil serve` is running on it."
         )
@@ -51,6 +52,7 @@ struct TSDBCommand: AsyncParsableCommand {
 
     struct Import: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "import",
             abstract: "Import samples with timestamps from an OpenMetrics text file, as promtool tsdb create-blocks-from openmetrics does.",
             discussion: "Each series' samples must be in time order; a series' samples that go back in time are counted and skipped."
         )

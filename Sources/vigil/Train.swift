@@ -5,6 +5,7 @@ import Foundation
 /// `vigil train`: fits a linear model on any CSV of numeric features and writes the self-describing JSON artifact.
 struct Train: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "train",
         abstract: "Train a logistic or linear regression on a CSV and write its JSON model artifact.",
         discussion: """
             Every column but --target is a numeric feature; an empty cell is a missing value. A 0/1 target trains a \
