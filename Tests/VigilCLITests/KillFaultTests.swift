@@ -72,13 +72,23 @@ import Glibc
                 try await waitFor(within: .seconds(30)) { try await activeAt(server) != nil }
                 let restored = try #require(try await activeAt(server))
                 #expect(restored < startedAt, "kill \(kill): for state restarted at \(restored), after the start at \(startedAt)")
+            } else {
+                // Restoration keeps the alert's age as of the last for-state sample, in whole seconds (as Prometheus
+                // does), so an alert only a second old could not be told from one that started over. Ten seconds of
+                // age first, more than any start of the server takes.
+                try await waitFor(within: .seconds(60)) {
+                    guard let active = try await activeAt(server) else { return false }
+                    return Date().timeIntervalSince(active) >= 10
+                }
             }
-            // Let this run commit a scrape and write its for state, then kill it at a random moment.
+            let evaluated = Date()
+            // Let this run commit a scrape and write its for state at least one evaluation after the restoring one,
+            // so the second the age loses to truncation at each restart is made up, then kill it at a random moment.
             try await waitFor(within: .seconds(30)) {
                 let now = try await upTimestamps(server)
                 return now.count > stored.count
             }
-            try await waitFor(within: .seconds(30)) { try await forStateWritten(after: startedAt, server) }
+            try await waitFor(within: .seconds(30)) { try await forStateWritten(after: evaluated.addingTimeInterval(1.1), server) }
             committed = try await upTimestamps(server)
             try await Task.sleep(for: .milliseconds(Int.random(in: 0...1000, using: &generator)))
             server.signal(SIGKILL)
