@@ -10,6 +10,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 duration=${1:-10}
 connections=${CONNECTIONS:-32}
+# wrk threads: 2 by default; on a 2-core machine WRK_THREADS=1 leaves the server more of the CPU it is measured on.
+threads=${WRK_THREADS:-2}
 vigil_port=18002
 reference_port=18003
 out=bench/out
@@ -50,10 +52,10 @@ results="$out/api-results.txt"
 run() {
   local name=$1 pid=$2 url=$3 method=$4 body=${5:-}
   # A short warm-up, not measured.
-  WRK_METHOD=$method WRK_BODY=$body wrk -t2 -c"$connections" -d2s -s bench/wrk-report.lua "$url" >/dev/null
+  WRK_METHOD=$method WRK_BODY=$body wrk -t"$threads" -c"$connections" -d2s -s bench/wrk-report.lua "$url" >/dev/null
   local before after line
   before=$(cpu_ticks "$pid")
-  line=$(WRK_METHOD=$method WRK_BODY=$body wrk -t2 -c"$connections" -d"${duration}s" -s bench/wrk-report.lua "$url" | grep '^RESULT')
+  line=$(WRK_METHOD=$method WRK_BODY=$body wrk -t"$threads" -c"$connections" -d"${duration}s" -s bench/wrk-report.lua "$url" | grep '^RESULT')
   after=$(cpu_ticks "$pid")
   echo "$name $line cpu_ticks=$((after - before)) rss_kib=$(rss_kib "$pid") hwm_kib=$(hwm_kib "$pid")" | tee -a "$results"
 }
