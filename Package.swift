@@ -153,6 +153,7 @@ let package = Package(
             name: "APITests",
             dependencies: [
                 "API",
+                "TestPorts",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

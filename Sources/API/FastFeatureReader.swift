@@ -49,7 +49,7 @@ struct FastFeatureReader {
             guard consume(UInt8(ascii: ":")) else { return nil }
             skipWhitespace()
             // A repeated key goes to the general decoder, which has its own rule for it.
-            guard let value = number(), schema.features[field].accepts(value), values[field].isNaN else { return nil }
+            guard let value = number(), schema.accepts(value, at: field), values[field].isNaN else { return nil }
             seen += 1
             values[field] = value
             skipWhitespace()
@@ -71,32 +71,84 @@ struct FastFeatureReader {
         guard position < bytes.count else { return nil }
         let name = UnsafeRawBufferPointer(rebasing: bytes[start..<position])
         position += 1
-        if expected < schema.utf8Names.count, schema.utf8Names[expected].elementsEqual(name) { return expected }
-        for (index, fieldName) in schema.utf8Names.enumerated() where fieldName.elementsEqual(name) {
-            return index
+        return schema.nameBytes.withUnsafeBytes { names in
+            func matches(_ index: Int) -> Bool {
+                let range = schema.nameRanges[index]
+                return range.count == name.count && UnsafeRawBufferPointer(rebasing: names[range]).elementsEqual(name)
+            }
+            if expected < schema.nameRanges.count, matches(expected) { return expected }
+            return schema.nameRanges.indices.first(where: matches)
         }
-        return nil
     }
 
     /// A number in JSON's grammar: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
+    ///
+    /// Numbers of at most 15 significant digits and a power of ten up to 22 are converted exactly with one
+    /// multiplication or division, as both operands are exact doubles; the rest go through the library's parser.
     private mutating func number() -> Double? {
         let start = position
-        _ = consume(UInt8(ascii: "-"))
+        let negative = consume(UInt8(ascii: "-"))
         guard position < bytes.count else { return nil }
+        var mantissa: UInt64 = 0
+        var significantDigits = 0
+        var scale = 0
         if bytes[position] == UInt8(ascii: "0") {
             position += 1
         } else {
+            let integerStart = position
             guard digits() > 0 else { return nil }
+            accumulate(integerStart..<position, into: &mantissa, counting: &significantDigits)
         }
-        if consume(UInt8(ascii: ".")) { guard digits() > 0 else { return nil } }
+        if consume(UInt8(ascii: ".")) {
+            let fractionStart = position
+            guard digits() > 0 else { return nil }
+            accumulate(fractionStart..<position, into: &mantissa, counting: &significantDigits)
+            scale = fractionStart - position
+        }
+        var exponentIsShort = true
         if position < bytes.count, bytes[position] | 0x20 == UInt8(ascii: "e") {
             position += 1
-            if !consume(UInt8(ascii: "+")) { _ = consume(UInt8(ascii: "-")) }
-            guard digits() > 0 else { return nil }
+            let exponentNegative = consume(UInt8(ascii: "-"))
+            if !exponentNegative { _ = consume(UInt8(ascii: "+")) }
+            let exponentStart = position
+            let count = digits()
+            guard count > 0 else { return nil }
+            exponentIsShort = count <= 4
+            if exponentIsShort {
+                var exponent = 0
+                for index in exponentStart..<position { exponent = exponent * 10 + Int(bytes[index] &- UInt8(ascii: "0")) }
+                scale += exponentNegative ? -exponent : exponent
+            }
+        }
+        if exponentIsShort, significantDigits <= 15, let magnitude = Self.exactly(mantissa, scale: scale) {
+            return negative ? -magnitude : magnitude
         }
         // Short numbers fit a small string, which Swift stores inline without allocating.
         let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self)
         return Double(text)
+    }
+
+    /// Appends digits to a mantissa, counting significant ones; past 15 the count alone goes on, as the number takes the slow path.
+    private func accumulate(_ range: Range<Int>, into mantissa: inout UInt64, counting significantDigits: inout Int) {
+        for index in range {
+            let digit = UInt64(bytes[index] &- UInt8(ascii: "0"))
+            if significantDigits == 0 && digit == 0 { continue }
+            significantDigits += 1
+            if significantDigits <= 15 { mantissa = mantissa * 10 + digit }
+        }
+    }
+
+    /// Powers of ten that a double holds exactly.
+    private static let exactPowersOfTen: [Double] = (0...22).map { exponent in
+        (0..<exponent).reduce(1.0) { power, _ in power * 10 }
+    }
+
+    /// `mantissa × 10^scale` rounded once, when the mantissa has at most 15 digits and |scale| ≤ 22; nil otherwise.
+    private static func exactly(_ mantissa: UInt64, scale: Int) -> Double? {
+        if mantissa == 0 { return 0 }
+        guard scale >= -22, scale <= 22 else { return nil }
+        let value = Double(mantissa)
+        return scale >= 0 ? value * exactPowersOfTen[scale] : value / exactPowersOfTen[-scale]
     }
 
     private mutating func digits() -> Int {

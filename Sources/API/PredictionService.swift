@@ -155,7 +155,7 @@ public struct PredictionService: Sendable {
         // Present only while a demo fault is on, so nobody mistakes an injected failure for a real one.
         let demo = faults.isActive ? ",\"demo_faults\":" + faults.current.jsonText : ""
         if let model = store.current {
-            return json(.ok, "{\"status\":\"ok\",\"model_loaded\":true,\"model_version\":\(JSONText.quoted(model.artifact.modelVersion))\(demo)}")
+            return json(.ok, "{\"status\":\"ok\",\"model_loaded\":true,\(model.responseText.versionMember)\(demo)}")
         }
         let reason = store.lastError.map { JSONText.quoted($0.message) } ?? "null"
         return json(.serviceUnavailable, "{\"status\":\"unavailable\",\"model_loaded\":false,\"model_version\":null,\"error\":\(reason)\(demo)}")
@@ -212,17 +212,25 @@ public struct PredictionService: Sendable {
         if let declared = request.headers[.contentLength].flatMap(Int.init), declared > configuration.bodySizeLimit {
             throw APIError(.payloadTooLarge, .contentTooLarge, "Request body of \(declared) bytes is larger than the limit of \(configuration.bodySizeLimit) bytes")
         }
-        var request = request
-        let buffer: ByteBuffer
         do {
-            buffer = try await request.collectBody(upTo: configuration.bodySizeLimit)
+            return try await Self.collect(request.body, upTo: configuration.bodySizeLimit)
         } catch is NIOTooManyBytesError {
             throw APIError(.payloadTooLarge, .contentTooLarge, "Request body is larger than the limit of \(configuration.bodySizeLimit) bytes")
         } catch {
             // A malformed transfer (a bad chunk size, say) is the client's fault, not ours.
             throw APIError(.invalidJSON, .badRequest, "Request body could not be read: \(error)")
         }
-        return buffer
+    }
+
+    /// A body's bytes, at most `limit` of them; a body that arrives in one part (the usual case) is kept as it came, uncopied.
+    static func collect(_ body: RequestBody, upTo limit: Int) async throws -> ByteBuffer {
+        var parts = body.makeAsyncIterator()
+        guard var buffer = try await parts.next() else { return ByteBuffer() }
+        while true {
+            guard buffer.readableBytes <= limit else { throw NIOTooManyBytesError(maxBytes: limit) }
+            guard var more = try await parts.next() else { return buffer }
+            buffer.writeBuffer(&more)
+        }
     }
 
     /// The media type of a Content-Type value, lower-cased and without parameters; empty when there is none.
@@ -297,7 +305,8 @@ public struct PredictionService: Sendable {
 }
 
 func json(_ status: HTTPResponse.Status, _ text: String) -> Response {
-    var headers = HTTPFields()
-    headers[.contentType] = "application/json"
-    return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
+    Response(status: status, headers: jsonHeaders, body: .init(byteBuffer: ByteBuffer(string: text)))
 }
+
+/// Made once: every JSON answer shares these fields until something adds to them.
+private let jsonHeaders: HTTPFields = [.contentType: "application/json"]

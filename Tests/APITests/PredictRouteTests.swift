@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import NIOCore
 import Testing
+import TestPorts
 @testable import API
 
 @Suite struct PredictRouteTests {
@@ -102,6 +103,31 @@ import Testing
             #expect(after.status == .ok)
             let metrics = String(decoding: service.metrics.render(), as: UTF8.self)
             #expect(sampleValue(metrics, #"api_errors_total{endpoint="/predict",error_type="payload_too_large"}"#) == 1)
+        }
+    }
+
+    /// A chunked body in several parts is read whole, and its size limit holds without a Content-Length to check.
+    @Test func chunkedBodiesAreCollectedAndLimited() async throws {
+        let sandbox = try ModelSandbox()
+        defer { sandbox.remove() }
+        try await withLiveService(modelPath: sandbox.modelPath, bodySizeLimit: 1024) { _, client in
+            let port = try #require(client.port)
+            let expected = try jsonObject(try await post(client, "/predict", exampleBody))["probability"] as? Double
+            let head = "POST /predict HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+            func chunk(_ text: Substring) -> String { String(text.utf8.count, radix: 16) + "\r\n" + text + "\r\n" }
+            let thirds = stride(from: 0, to: exampleBody.count, by: exampleBody.count / 3 + 1).map { start in
+                exampleBody.dropFirst(start).prefix(exampleBody.count / 3 + 1)
+            }
+            let answer = try await rawHTTPExchange(port: port, writes: [head] + thirds.map(chunk) + ["0\r\n\r\n"])
+            #expect(answer.hasPrefix("HTTP/1.1 200"), "\(answer)")
+            let body = try #require(answer.split(separator: "\r\n\r\n", maxSplits: 1).last)
+            let probability = try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any]
+            #expect(probability?["probability"] as? Double == expected)
+
+            let padding = String(repeating: " ", count: 600)
+            let tooLarge = try await rawHTTPExchange(port: port, writes: [head, chunk(padding[...]), chunk(padding[...]), chunk(exampleBody[...]), "0\r\n\r\n"])
+            #expect(tooLarge.hasPrefix("HTTP/1.1 413"), "\(tooLarge)")
+            #expect(tooLarge.contains("payload_too_large"), "\(tooLarge)")
         }
     }
 

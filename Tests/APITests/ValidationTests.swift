@@ -85,6 +85,36 @@ import Testing
         }
     }
 
+    /// Every number the fast reader takes must be the double the library's parser makes of the same text,
+    /// sign of zero included, whether the reader's exact shortcut or the parser converted it.
+    @Test func fastReaderNumbersMatchTheLibraryParserBitForBit() {
+        let schema = FeatureSchema([FeatureSpec(name: "x", type: .number)])
+        var random = SeededGenerator(seed: 17)
+        func digits(_ count: Int) -> String {
+            String((0..<count).map { _ in Character(String(Int.random(in: 0...9, using: &random))) })
+        }
+        var mismatches: [String] = []
+        for _ in 0..<50_000 {
+            var text = Bool.random(using: &random) ? "-" : ""
+            let integerDigits = Int.random(in: 0...20, using: &random)
+            text += integerDigits == 0 ? "0" : String(Int.random(in: 1...9, using: &random)) + digits(integerDigits - 1)
+            if Bool.random(using: &random) { text += "." + digits(Int.random(in: 1...20, using: &random)) }
+            if Int.random(in: 0..<3, using: &random) == 0 {
+                text += ["e", "E"].randomElement(using: &random)! + ["", "+", "-"].randomElement(using: &random)!
+                text += String(Int.random(in: 0...400, using: &random))
+            }
+            let expected = Double(text)
+            let read = Array("{\"x\":\(text)}".utf8).withUnsafeBytes { FastFeatureReader.row($0, schema: schema) }
+            let matches = switch (expected, read?.values.first) {
+            case (let e?, let r?): e.bitPattern == r.bitPattern
+            case (let e?, nil): !e.isFinite  // out of range for a double: both paths refuse it
+            default: false
+            }
+            if !matches { mismatches.append(text) }
+        }
+        #expect(mismatches.isEmpty, "first mismatches: \(mismatches.prefix(5))")
+    }
+
     @Test func fastReaderTakesTheCommonBodies() {
         #expect(fast(Self.example, batch: false)?.first?.values == [6, 148, 72, 35, 0, 33.6, 0.627, 50])
         let batch = "[" + Array(repeating: Self.example, count: 3).joined(separator: ", ") + "]"

@@ -67,8 +67,11 @@ public final class CompiledModel: Sendable {
         let positivePrefix: String
         /// `,"model_version":"…"}`, the end of a single prediction's answer.
         let versionSuffix: String
+        /// `"model_version":"…"`, as `/health` answers it.
+        let versionMember: String
 
         init(labels: [String], modelVersion: String) {
+            versionMember = "\"model_version\":\(JSONText.quoted(modelVersion))"
             negativePrefix = "\"prediction\":0,\"outcome\":\(JSONText.quoted(labels[0])),\"probability\":"
             positivePrefix = "\"prediction\":1,\"outcome\":\(JSONText.quoted(labels[1])),\"probability\":"
             versionSuffix = ",\"model_version\":\(JSONText.quoted(modelVersion))}"

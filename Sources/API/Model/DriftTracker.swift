@@ -9,6 +9,9 @@ import Synchronization
 public final class DriftTracker: Sendable {
     public let window: Int
     let distributions: [FeatureDistribution]
+    /// The training deciles of every feature, `decilesPerFeature` each, read per request without copying arrays.
+    private let deciles: [Double]
+    private let decilesPerFeature: Int
     private let state: Mutex<State>
 
     struct State {
@@ -25,6 +28,10 @@ public final class DriftTracker: Sendable {
         guard window > 0, let distributions = model.artifact.trainingDistribution else { return nil }
         self.window = window
         self.distributions = distributions
+        let decilesPerFeature = FeatureDistribution.bucketCount - 1
+        guard distributions.allSatisfy({ $0.deciles.count == decilesPerFeature }) else { return nil }
+        self.decilesPerFeature = decilesPerFeature
+        deciles = distributions.flatMap(\.deciles)
         let features = distributions.count
         state = Mutex(State(ring: [UInt8](repeating: 0, count: window * features),
                             counts: [Int](repeating: 0, count: features * FeatureDistribution.bucketCount)))
@@ -36,8 +43,11 @@ public final class DriftTracker: Sendable {
         guard row.values.count == features else { return }
         // Buckets are found before taking the lock, which then covers only the ring and count updates.
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: features) { buckets in
-            for i in 0..<features {
-                buckets[i] = UInt8(truncatingIfNeeded: distributions[i].bucket(of: model.effectiveValue(row.values[i], at: i)))
+            deciles.withUnsafeBufferPointer { deciles in
+                for i in 0..<features {
+                    let edges = UnsafeBufferPointer(rebasing: deciles[i * decilesPerFeature..<(i + 1) * decilesPerFeature])
+                    buckets[i] = UInt8(truncatingIfNeeded: FeatureDistribution.bucket(of: model.effectiveValue(row.values[i], at: i), edges: edges))
+                }
             }
             state.withLock { state in
                 let base = state.next * features

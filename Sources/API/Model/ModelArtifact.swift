@@ -103,12 +103,17 @@ public struct FeatureDistribution: Sendable, Codable, Equatable {
     public static let bucketCount = 10
 
     /// The bucket a value falls in; missing values are given their imputed value first.
-    @inlinable
     func bucket(of value: Double) -> Int {
-        var low = 0, high = deciles.count
+        deciles.withUnsafeBufferPointer { Self.bucket(of: value, edges: $0) }
+    }
+
+    /// The bucket of a value among sorted edges: how many edges lie below it.
+    @inline(__always)
+    static func bucket(of value: Double, edges: UnsafeBufferPointer<Double>) -> Int {
+        var low = 0, high = edges.count
         while low < high {
             let mid = (low + high) >> 1
-            if value <= deciles[mid] { high = mid } else { low = mid + 1 }
+            if value <= edges[mid] { high = mid } else { low = mid + 1 }
         }
         return low
     }
