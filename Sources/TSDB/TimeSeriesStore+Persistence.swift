@@ -174,13 +174,17 @@ extension TimeSeriesStore {
         // Compaction is optional at shutdown: chunks it could not move (a full disk) stay in the chunk table
         // and the next start compacts them. The checkpoint is what a clean close must not lose.
         if compacting { _ = try? compact(keepingWindows: 0) }
+        // The handles are closed even when the checkpoint fails: the head log it would have truncated is
+        // still in the file, and the next open replays it.
+        defer {
+            database?.database.close()
+            database = nil
+            readers?.close()
+        }
         try checkpoint()
         // Hand the pages the emptied log occupied back to the file system.
         try? database?.database.execute("PRAGMA incremental_vacuum")
         try? database?.database.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        database?.database.close()
-        database = nil
-        readers?.close()
     }
 
     /// Runs raw SQL on the store's database, for tests that inject failures.

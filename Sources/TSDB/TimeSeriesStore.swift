@@ -41,6 +41,8 @@ public actor TimeSeriesStore: Appender, Querier {
     /// Where reads that touch the file or many series run: threads outside Swift's cooperative pool.
     nonisolated let readThreads: QueryThreadPool
     var database: PersistentState?
+    /// Whether the store still holds its database file; false once closed, even by a close that failed.
+    var holdsDatabase: Bool { database != nil }
     var series = SeriesTable()
     var refsByLabels: [Labels: SeriesRef] = [:]
     var postings = Postings()

@@ -60,10 +60,22 @@ actor MonitoringSupervisor: Service {
         do {
             try await runMonitoring(store)
         } catch {
-            try? await store.close()
+            await close(store)
             throw error
         }
-        try await store.close()
+        await close(store)
+    }
+
+    /// Closes the store at shutdown; a failure (a full disk, say) is logged, as Prometheus logs "Error stopping
+    /// storage", and does not fail the shutdown: every committed sample is already in the file's head log.
+    private nonisolated func close(_ store: TimeSeriesStore) async {
+        do {
+            try await store.close()
+        } catch {
+            logger.error("error stopping storage; the head log keeps every committed sample and the next start replays it", metadata: [
+                "storage.path": .string(serve.storagePath), "error": .string("\(error)"),
+            ])
+        }
     }
 
     /// Opens the store, retrying every 1 s to 30 s until it opens or shutdown begins (then nil).

@@ -89,11 +89,11 @@ func screenshotDirectory(repository root: URL) throws -> URL {
     return directory
 }
 
-/// Runs headless Chromium on its own thread with `arguments`, killed after 60 s.
+/// Runs headless Chromium on its own thread with `arguments`, killed after 120 s (a loaded two-core machine can take over 60).
 func chromium(_ path: String, _ arguments: [String]) async throws -> ChromiumRun {
     let profile = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-chromium-\(UUID().uuidString)").path
     defer { try? FileManager.default.removeItem(atPath: profile) }
-    let base = ["60", path, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--no-first-run",
+    let base = ["120", path, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--no-first-run",
                 "--user-data-dir=\(profile)", "--enable-logging=stderr", "--v=0"]
     return try await onOwnThread {
         let process = Process()
