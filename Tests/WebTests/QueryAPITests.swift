@@ -6,6 +6,28 @@ import Testing
 @testable import Web
 
 @Suite struct QueryAPITests {
+    /// Scalars and strings carry their time as Go's shortest float (`1.5`); vector points keep `.mmm` (`1.500`),
+    /// byte for byte as Prometheus 2.42 writes each.
+    @Test func scalarAndStringTimesAreShortestFloatsAndVectorTimesKeepMilliseconds() async throws {
+        let fixture = try MonitoringFixture()
+        try await fixture.load()
+        try await fixture.run { client, _ in
+            func body(_ query: String, _ time: String) async throws -> String {
+                let response = try await client.execute(uri: "/api/v1/query?query=\(query)&time=\(time)", method: .get)
+                return String(buffer: response.body)
+            }
+            let expected = [
+                ("time()", "1.5", #""result":[1.5,"1.5"]"#), ("1", "-0.25", #""result":[-0.25,"1"]"#),
+                ("%22s%22", "1796478000.25", #""result":[1796478000.25,"s"]"#), ("2", "100", #""result":[100,"2"]"#),
+                ("vector(1)", "1.5", #""value":[1.500,"1"]"#),
+            ]
+            for (query, time, fragment) in expected {
+                let answer = try await body(query, time)
+                #expect(answer.contains(fragment), "\(query) at \(time): \(answer)")
+            }
+        }
+    }
+
     @Test func instantAndRangeQueriesAnswerInPrometheusShapes() async throws {
         let fixture = try MonitoringFixture()
         try await fixture.load()

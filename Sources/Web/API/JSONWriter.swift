@@ -198,6 +198,12 @@ struct JSONWriter {
             || byte == UInt8(ascii: ">") || byte == UInt8(ascii: "&") || byte == 0xE2
     }
 
+    /// A scalar's or a string's timestamp as Prometheus writes it: the seconds as Go's shortest float (`1.5`),
+    /// where vector and matrix points keep three fraction digits (`1.500`, ``timestamp(_:)``).
+    static func floatSeconds(_ t: Int64) -> String {
+        formatPrometheusValue(Double(t) / 1000)
+    }
+
     /// A millisecond timestamp as Prometheus writes it: seconds, plus `.mmm` when not whole.
     static func timestamp(_ t: Int64) -> String {
         let seconds = t / 1000

@@ -107,10 +107,13 @@ extension PrometheusAPI {
             json.key("result")
             switch value {
             case .scalar(let t, let v):
-                json.point(t, v)
+                json.array { json in
+                    json.raw(JSONWriter.floatSeconds(t))
+                    json.string(formatPrometheusValue(v))
+                }
             case .string(let t, let s):
                 json.array { json in
-                    json.raw(JSONWriter.timestamp(t))
+                    json.raw(JSONWriter.floatSeconds(t))
                     json.string(s)
                 }
             case .vector(let samples):
