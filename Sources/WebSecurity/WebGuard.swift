@@ -103,6 +103,10 @@ public struct WebGuardMiddleware<Context: RequestContext>: RouterMiddleware {
         } else {
             do {
                 response = try await next(request, context)
+            } catch let error as HTTPError where error.status == .notFound && error.body == nil {
+                // No route took the path: answered as Go's HTTP server answers for Prometheus.
+                response = Self.text("404 page not found\n", status: .notFound)
+                response.headers[.xContentTypeOptions] = "nosniff"
             } catch let error as any HTTPResponseError {
                 response = try error.response(from: request, context: context)
             }

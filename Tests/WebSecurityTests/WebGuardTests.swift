@@ -87,6 +87,9 @@ func guardedRouter(_ guard: WebGuard) -> Router<BasicRequestContext> {
             #expect(text.headers[.contentSecurityPolicy] == nil)
             let missing = try await client.execute(uri: "/nowhere", method: .get)
             #expect(missing.status == .notFound && missing.headers[.xContentTypeOptions] == "nosniff")
+            // Word for word what Go's HTTP server answers Prometheus's clients for a path no route takes.
+            #expect(String(buffer: missing.body) == "404 page not found\n")
+            #expect(missing.headers[.contentType] == "text/plain; charset=utf-8")
         }
         let configured = WebConfiguration(file: "", tls: nil, http: HTTPServerSettings(headers: ["Content-Security-Policy": "default-src 'none'"]),
                                           basicAuthUsers: [:])

@@ -28,6 +28,37 @@ import Testing
         }
     }
 
+    /// Parameters Prometheus reads with Go's parsers, recorded against Debian's Prometheus 2.42: the boundary
+    /// times its own clients send, Go's float syntax, an escaped label name in the path, and unknown paths.
+    @Test func parametersAreReadWithGosSyntax() async throws {
+        let fixture = try MonitoringFixture()
+        try await fixture.load()
+        try await fixture.run { client, _ in
+            func answer(_ uri: String) async throws -> (HTTPResponse.Status, String) {
+                let response = try await client.execute(uri: uri, method: .get)
+                return (response.status, String(buffer: response.body))
+            }
+            let minimum = "-292273086-05-16T16:47:06Z", maximum = "292277025-08-18T07:12:54.999999999Z"
+            let everything = try await answer("/api/v1/series?match[]=up&start=\(minimum)&end=\(maximum)")
+            #expect(everything.0 == .ok && everything.1.contains(#""job":"api""#), "\(everything)")
+            let nothing = try await answer("/api/v1/series?match[]=up&start=\(maximum)")
+            #expect(nothing.1 == #"{"status":"success","data":[]}"#, "\(nothing)")
+            #expect(try await answer("/api/v1/query?query=time()&time=1_0.5").1.contains(#"[10.5,"10.5"]"#))
+            let hexWithoutExponent = try await answer("/api/v1/query?query=time()&time=0x10")
+            #expect(hexWithoutExponent.0 == .badRequest && hexWithoutExponent.1.contains(#"cannot parse \"0x10\" to a valid timestamp"#))
+            let impossibleDate = try await answer("/api/v1/query?query=time()&time=2026-02-30T10:00:00Z")
+            #expect(impossibleDate.0 == .badRequest)
+            let nanStep = try await answer("/api/v1/query_range?query=up&start=1&end=2&step=NaN")
+            #expect(nanStep.1.contains("zero or negative query resolution step widths are not accepted"), "\(nanStep)")
+            let hugeStep = try await answer("/api/v1/query_range?query=up&start=1&end=2&step=1e400")
+            #expect(hugeStep.1.contains(#"cannot parse \"1e400\" to a valid duration""#), "\(hugeStep)")
+            let escaped = try await answer("/api/v1/label/%6Aob/values")
+            #expect(escaped.0 == .ok && escaped.1.contains(#""api""#), "\(escaped)")
+            let invalid = try await answer("/api/v1/label/%C3%A9/values")
+            #expect(invalid.1.contains(#"invalid label name: \"é\""#), "\(invalid)")
+        }
+    }
+
     @Test func instantAndRangeQueriesAnswerInPrometheusShapes() async throws {
         let fixture = try MonitoringFixture()
         try await fixture.load()

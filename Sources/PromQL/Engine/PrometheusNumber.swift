@@ -39,37 +39,7 @@ enum GoFloat {
 
     /// parseFloat is Go's `strconv.ParseFloat(s, 64)`; nil where Go returns an error,
     /// including values out of range (which Go rounds to ±Inf but reports as errors).
-    static func parseFloat(_ text: String) -> Double? {
-        var body = Substring(text)
-        var negative = false
-        if let first = body.first, first == "+" || first == "-" {
-            negative = first == "-"
-            body = body.dropFirst()
-        }
-        switch body.lowercased() {
-        case "inf", "infinity": return negative ? -.infinity : .infinity
-        case "nan": return .nan
-        default: break
-        }
-        guard !body.isEmpty, body.allSatisfy({ $0.isASCII }) else { return nil }
-        let value: Double?
-        if body.hasPrefix("0x") || body.hasPrefix("0X") {
-            // Go requires the binary exponent in hexadecimal floats.
-            guard body.contains(where: { $0 == "p" || $0 == "P" }) else { return nil }
-            value = Double(String(body).replacingUnderscores())
-        } else {
-            guard isDecimalSyntax(body) else { return nil }
-            var normalized = String(body)
-            if normalized.hasPrefix(".") { normalized = "0" + normalized }
-            if let point = normalized.firstIndex(of: ".") {
-                let next = normalized.index(after: point)
-                if next == normalized.endIndex || !normalized[next].isNumber { normalized.insert("0", at: next) }
-            }
-            value = Double(normalized)
-        }
-        guard let value, value.isFinite else { return nil }
-        return negative ? -value : value
-    }
+    static func parseFloat(_ text: String) -> Double? { GoParse.parseFloat(text) }
 
     /// isDecimalSyntax checks `digits [. digits] [e [+-] digits]` with at least one mantissa digit;
     /// the parser's number literals and the engine's string conversions both use it.
@@ -103,9 +73,4 @@ enum GoFloat {
         }
         return Int64(value)
     }
-}
-
-extension String {
-    /// replacingUnderscores drops Go's digit separators, which only hexadecimal floats may contain.
-    fileprivate func replacingUnderscores() -> String { filter { $0 != "_" } }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Model
 import NIOCore
 import PromQL
 import TSDB
@@ -42,6 +43,12 @@ struct APIParameters {
             let parts = pair.split(separator: UInt8(ascii: "="), maxSplits: 1, omittingEmptySubsequences: false)
             values[Self.formDecoded(parts[0]), default: []].append(parts.count > 1 ? Self.formDecoded(parts[1]) : "")
         }
+    }
+
+    /// Decodes a path segment's `%XX` escapes (a `+` stays a `+`, as in any URL path).
+    static func pathDecoded(_ segment: String) -> String {
+        guard segment.utf8.contains(UInt8(ascii: "%")) else { return segment }
+        return formDecoded(segment.replacingOccurrences(of: "+", with: "%2B")[...].utf8)
     }
 
     /// Decodes `+` and `%XX` escapes; a `%` without two hex digits stays as it is, and invalid
@@ -110,22 +117,50 @@ struct APIParameters {
     /// can represent is accepted; beyond it a timestamp would overflow, and the request is refused.
     static let maxTimestampSeconds = 9_223_309_901_257_974.0
 
+    /// The boundary times Prometheus's own clients send for "since the beginning" and "until the end"; Go's
+    /// RFC 3339 parser cannot read their years, so Prometheus accepts these two spellings by name.
+    static let minTimeFormatted = "-292273086-05-16T16:47:06Z"
+    static let maxTimeFormatted = "292277025-08-18T07:12:54.999999999Z"
+
+    /// A time as Prometheus reads it: Go's float syntax (seconds, rounded to the millisecond as Go rounds the
+    /// fraction), Go's RFC 3339, or one of the two boundary spellings; nil for anything else and for times
+    /// whose milliseconds overflow (Prometheus wraps those; Vigil refuses them).
     static func parseTime(_ text: String) -> Timestamp? {
-        if let seconds = Double(text) {
+        if let seconds = GoParse.parseFloat(text) {
             return timestamp(seconds: seconds)
         }
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let date = formatter.date(from: text) { return timestamp(seconds: date.timeIntervalSince1970) }
-        formatter.formatOptions = [.withInternetDateTime]
-        if let date = formatter.date(from: text) { return timestamp(seconds: date.timeIntervalSince1970) }
-        return nil
+        if let (seconds, nanoseconds) = GoParse.parseRFC3339(text) {
+            return millis(seconds: seconds, nanoseconds: nanoseconds)
+        }
+        switch text {
+        case minTimeFormatted: return millis(seconds: -9_223_309_901_257_974, nanoseconds: 0)
+        case maxTimeFormatted: return millis(seconds: 9_223_309_901_257_974, nanoseconds: 999_999_999)
+        default: return nil
+        }
     }
 
-    /// Seconds to milliseconds, or nil when not finite or out of `Timestamp`'s range.
+    /// Seconds to milliseconds as Prometheus converts them (`math.Modf`, the fraction rounded to milliseconds
+    /// half away from zero, then truncated to nanoseconds), or nil when not finite or out of range.
     static func timestamp(seconds: Double) -> Timestamp? {
         guard seconds.isFinite, abs(seconds) <= maxTimestampSeconds else { return nil }
-        return Timestamp(exactly: (seconds * 1000).rounded())
+        let whole = seconds.rounded(.towardZero)
+        let fraction = ((seconds - whole) * 1000).rounded(.toNearestOrAwayFromZero) / 1000
+        return millis(seconds: Int64(whole), nanoseconds: Int64((fraction * 1e9).rounded(.towardZero)))
+    }
+
+    /// Go's `time.Unix(seconds, nanoseconds)` in milliseconds (the nanoseconds normalised into [0, 1e9) first), or
+    /// nil on overflow.
+    static func millis(seconds: Int64, nanoseconds: Int64) -> Timestamp? {
+        var seconds = seconds, nanoseconds = nanoseconds
+        if nanoseconds < 0 || nanoseconds >= 1_000_000_000 {
+            seconds += nanoseconds / 1_000_000_000
+            nanoseconds %= 1_000_000_000
+            if nanoseconds < 0 { nanoseconds += 1_000_000_000; seconds -= 1 }
+        }
+        let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1000)
+        guard !overflow else { return nil }
+        let (sum, overflowAgain) = scaled.addingReportingOverflow(nanoseconds / 1_000_000)
+        return overflowAgain ? nil : sum
     }
 
     /// A duration parameter: seconds as a float, or a PromQL duration such as `15s`.
@@ -133,12 +168,15 @@ struct APIParameters {
     /// Fractions below a millisecond are truncated, as Prometheus truncates to its millisecond step.
     func duration(_ name: String) throws(APIError) -> Int64? {
         guard let text = self[name], !text.isEmpty else { return nil }
-        if let seconds = Double(text) {
-            let millis = (seconds * 1000).rounded(.towardZero)
-            guard seconds.isFinite, let value = Int64(exactly: millis), value <= Int64.max / 1_000_000, value >= Int64.min / 1_000_000 else {
+        if let seconds = GoParse.parseFloat(text) {
+            let nanoseconds = seconds * 1e9
+            // Go's bounds check compares against 2^63 rounded to a double, so 2^63 itself and NaN pass it; Go's
+            // conversion then yields the most negative duration for both.
+            if nanoseconds > 9.223372036854775807e18 || nanoseconds < -9.223372036854775808e18 {
                 throw APIError(.badData, "invalid parameter \"\(name)\": cannot parse \"\(text)\" to a valid duration. It overflows int64")
             }
-            return value
+            guard nanoseconds < 9.223372036854775808e18 else { return Int64.min / 1_000_000 }
+            return Int64(nanoseconds) / 1_000_000
         }
         do {
             return try parseDuration(text)

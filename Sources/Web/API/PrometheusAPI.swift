@@ -43,7 +43,9 @@ public struct PrometheusAPI: Sendable {
             api.on("labels", method: method) { request, _ in await respond { try await labels(request) } }
         }
         api.get("label/:name/values") { request, context in
-            await respond { try await labelValues(request, name: context.parameters.get("name") ?? "") }
+            // The name arrives as the path holds it; Prometheus reads it from the decoded path (`%5F` is `_`).
+            let raw = context.parameters.get("name") ?? ""
+            return await respond { try await labelValues(request, name: APIParameters.pathDecoded(raw)) }
         }
         api.get("metadata") { request, _ in await respond { try await metadata(request) } }
         api.get("targets") { request, _ in await respond { try await targets(request) } }
@@ -108,7 +110,7 @@ public struct PrometheusAPI: Sendable {
 
     func labelValues(_ request: Request, name: String) async throws -> Response {
         guard LabelName.isValid(name) else {
-            throw APIError(.badData, "invalid label name: \"\(name)\"")
+            throw APIError(.badData, "invalid label name: \(GoQuote.quote(name))")
         }
         let parameters = try await APIParameters.from(request)
         let (start, end) = (try parameters.optionalTime("start") ?? .min, try parameters.optionalTime("end") ?? .max)
