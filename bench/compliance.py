@@ -100,7 +100,18 @@ EXTRA_CASES = [{'query': q} for q in [
     'stddev by(type) (demo_memory_usage_bytes)', 'stdvar(demo_num_cpus)', 'avg(demo_num_cpus * 1e308)', 'sum(demo_num_cpus * 1e308)',
     '"a string"', 'scalar(vector(1)) + 2', 'vector(scalar(demo_num_cpus))', 'absent(demo_num_cpus{instance="x"})',
     'absent(sum(nonexistent))', 'absent(nonexistent{job="a", job="b"})', 'absent(nonexistent{job=~"a"})',
-]]
+] + [template.replace('W', 'demo_weird_values') for template in [
+    'W', 'sum(W)', 'avg(W)', 'min(W)', 'max(W)', 'stddev(W)', 'stdvar(W)', 'count(W)', 'group(W)', 'quantile(0.5, W)',
+    'topk(2, W)', 'bottomk(2, W)', 'sort(W)', 'sort_desc(W)', 'count_values("v", W)', 'W > 0', 'W == W', 'W != W',
+    'W < bool 1', '-W', 'abs(W)', 'sgn(W)', 'ceil(W)', 'round(W)', 'round(W, 0.5)', 'exp(W)', 'ln(W)', 'sqrt(W)', 'W ^ 2',
+    'W % 3', 'W / 0', '0 / W', 'clamp(W, -1, 1)', 'clamp_min(W, 0)', 'clamp_max(W, 0)', 'W * on(instance) demo_num_cpus',
+    'W atan2 1', 'min_over_time(W[1m])', 'max_over_time(W[1m])', 'avg_over_time(W[1m])', 'sum_over_time(W[1m])',
+    'stddev_over_time(W[1m])', 'quantile_over_time(0.5, W[1m])', 'last_over_time(W[1m])', 'changes(W[1m])',
+    'resets(W[1m])', 'delta(W[1m])', 'deriv(W[1m])', 'rate(W[1m])', 'irate(W[1m])', 'idelta(W[1m])',
+    'predict_linear(W[1m], 60)', 'holt_winters(W[1m], 0.5, 0.5)', 'timestamp(W)', 'scalar(W)', 'histogram_quantile(0.5, W)',
+    'label_replace(W, "v", "$1", "instance", "(.*)")', 'max by(job) (W) - min by(job) (W)', 'W and W > 0',
+    'W unless W < 0', 'sum(W) by (instance) / count(W) by (instance)', 'topk(1, W) by (instance)',
+]]]
 
 # Queries left out, each with its reason; matched as whole expanded queries.
 EXCLUSIONS = {}
@@ -179,6 +190,12 @@ def demo_openmetrics(end, rng):
             buckets.append((labels(instance, method=method, path=path, status='200'), sums, '_sum'))
             buckets.append((labels(instance, method=method, path=path, status='200'), totals, '_count'))
 
+    # Values that arithmetic and ordering treat specially: NaN, infinities, signed zero, extremes.
+    specials = [float('nan'), float('inf'), float('-inf'), -0.0, 0.0, 1e308, -1e308, 5e-324, 42.0, -7.5]
+    weird = []
+    for n, instance in enumerate(INSTANCES):
+        weird.append((labels(instance), [(t, specials[(i * (n + 1) + n) % len(specials)]) for i, t in enumerate(times)]))
+    family('demo_weird_values', 'gauge', weird)
     family('demo_memory_usage_bytes', 'gauge', memory)
     family('demo_num_cpus', 'gauge', cpus)
     family('demo_cpu_usage_seconds', 'counter', [(l, p, '_total') for l, p in cpu])
@@ -201,6 +218,12 @@ def demo_openmetrics(end, rng):
 
 
 def format_value(v):
+    if isinstance(v, float) and math.isnan(v):
+        return 'NaN'
+    if isinstance(v, float) and math.isinf(v):
+        return '+Inf' if v > 0 else '-Inf'
+    if isinstance(v, float) and v == 0 and math.copysign(1, v) < 0:
+        return '-0'
     if isinstance(v, float) and v.is_integer() and abs(v) < 1e15:
         return str(int(v))
     return repr(v)

@@ -18,6 +18,17 @@ import Testing
           temperature{room="b"} 10+0.5x400
         """
 
+    /// ln of a subnormal is what Debian's Prometheus 2.42 answers (recorded): Go's amd64 logarithm reads the
+    /// exponent field as is. Normal values keep the ordinary logarithm, and log2 and log10 stay exact.
+    @Test func lnOfSubnormalsAnswersAsPrometheusDoes() async throws {
+        let fixture = try await EngineFixture("load 15s\n  tiny{} 5e-324x2\n  small{} 1e-310x2\n  normal{} 2x2")
+        #expect(try await fixture.value("ln(tiny)", at: 15) == -709.0895657128241)
+        let small = try #require(try await fixture.value("ln(small)", at: 15))
+        #expect(abs(small - -709.0850815488945) < 1e-9, "\(small)")
+        #expect(try await fixture.value("ln(normal)", at: 15) == 0.6931471805599453)
+        #expect(try await fixture.value("log2(tiny)", at: 15) == -1074)
+    }
+
     @Test func manyToManyMatchingIsRejected() async throws {
         let fixture = try await EngineFixture(Self.data)
         let error = await fixture.error("info * on(job) http_requests_total", at: 600)

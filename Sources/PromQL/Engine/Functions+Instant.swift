@@ -116,7 +116,7 @@ extension Evaluator {
         .floor: { Foundation.floor($0) },
         .exp: { Foundation.exp($0) },
         .sqrt: { $0.squareRoot() },
-        .ln: { Foundation.log($0) },
+        .ln: { goLn($0) },
         // Go derives log2 and log10 from the natural logarithm; doing the same keeps more last digits equal.
         .log2: { goLog2($0) },
         .log10: { goLog2($0) * log10Of2 },
@@ -186,6 +186,20 @@ extension Evaluator {
         }
         return try mapValues(arg, at: t, memo: memo) { dateField(function, seconds: GoFloat.int64($0)) }
     }
+}
+
+/// goLn is Go's `math.Log` as Prometheus's amd64 builds run it. Their assembly splits a number into fraction and
+/// exponent by its bit fields, so a subnormal (below 2.2e-308) is read as if its exponent were the smallest normal
+/// one: ln(5e-324) is -709.09 there, not -744.44. Every other value is the ordinary natural logarithm.
+func goLn(_ x: Double) -> Double {
+    guard x > 0, x < Double.leastNormalMagnitude else { return Foundation.log(x) }
+    var fraction = Double(bitPattern: 0x3FE0_0000_0000_0000 | (x.bitPattern & 0x000F_FFFF_FFFF_FFFF))
+    var exponent = -1022.0
+    if fraction < 0.7071067811865476 {
+        fraction *= 2
+        exponent -= 1
+    }
+    return exponent * 0.6931471805599453 + Foundation.log(fraction)
 }
 
 /// goLog2 is Go's `math.Log2`: exact for powers of two, `log(frac)/ln 2 + exp` otherwise.
